@@ -1,0 +1,866 @@
+"""The recording hooks: a first meta-path finder, loader proxies, and wrappers on the import functions.
+
+PYTEST_DONT_REWRITE
+
+Everything here runs inside the traced program's imports, so this module imports only what
+every interpreter has loaded at start-up (sys, builtins, _thread, time) and never imports
+anything while recording.  Hooks only append raw records; ``_session`` turns them into events.
+"""
+
+import builtins
+import sys
+import time
+import _thread
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import CodeType, FrameType, ModuleType
+    from typing import Any, Callable, Dict, List, Optional, Tuple
+
+# pytest hides frames of modules that set this: the __import__ wrapper sits in every import traceback.
+__tracebackhide__ = True
+
+_getframe = sys._getframe
+_get_ident = _thread.get_ident
+_modules_get = sys.modules.get
+_bootstrap = sys.modules["_frozen_importlib"]
+_find_spec_legacy = getattr(_bootstrap, "_find_spec_legacy", None)  # 3.9 to 3.11 only
+_module_locks = getattr(_bootstrap, "_module_locks", {})
+
+# --- state shared by the hooks: one recorder per interpreter, sessions share it ------------------
+
+_clock: "Callable[[], int]" = time.perf_counter_ns
+_active = False
+_events: "List[_Record]" = []  # every record, in the order its event began
+_sites: "Dict[Tuple[int, int, str], _Hit]" = {}  # (id(code), lasti, name argument) -> hit being counted
+_places: "Dict[Tuple[str, int, str, int, str, str], List[Any]]" = {}  # place -> [first hit, versions]
+_partials: "Dict[Tuple[int, int, str, bool], _Hit]" = {}  # hits on modules still initialising
+_loading: "Dict[str, int]" = {}  # module name -> thread ident, while its code runs under our proxy
+_stacks: "Dict[int, List[_Record]]" = {}  # thread ident -> open load and reload records
+_notes: "List[Tuple[int, str, str]]" = []  # (clock, code, message): what the trace must admit to
+_ids = iter(range(1, 1 << 62))  # next() on a range iterator is atomic under the GIL
+_sink: "Optional[Callable[[_Record, bool], None]]" = None  # streaming writer: (record, began)
+_ahead_seen: "List[Any]" = []
+_thread_names: "Dict[int, Optional[str]]" = {}
+
+_RECOMPILED = 8  # after this many code objects for one source place, count hits on the first record
+
+_orig_import: "Callable[..., Any]" = builtins.__import__
+_orig_import_module: "Callable[..., Any]" = builtins.__import__  # replaced when importlib is patched
+_orig_reload: "Callable[[Any], Any]" = id
+_importlib: "Optional[ModuleType]" = None  # the importlib module whose functions we replaced
+
+
+# --- raw records ---------------------------------------------------------------------------------
+
+
+class _Record:
+    """One event as the hooks see it: live objects kept, derived fields left for the session."""
+
+    __slots__ = ("id", "kind", "name", "t0", "t1", "tid", "parent", "importer", "where")
+
+    def __init__(self, kind: str, name: str, parent: "Optional[_Record]", t0: "Optional[int]" = None) -> None:
+        self.id = next(_ids)
+        self.kind = kind
+        self.name = name
+        self.t0 = _clock() if t0 is None else t0
+        self.t1: "Optional[int]" = None
+        self.tid = _get_ident()
+        self.parent = parent
+        self.importer: "Optional[str]" = None
+        self.where: "Optional[Tuple[str, int]]" = None
+
+
+class _Search(_Record):
+    __slots__ = ("finder", "spec", "reason", "path", "namespace", "error", "ahead")
+
+    def __init__(self, name: str, parent: "Optional[_Record]", t0: "Optional[int]" = None) -> None:
+        _Record.__init__(self, "search", name, parent, t0)
+        self.finder: "Any" = None
+        self.spec: "Any" = None
+        self.reason = "import"
+        self.path: "Optional[List[str]]" = None
+        self.namespace = False
+        self.error: "Optional[Tuple[str, str]]" = None
+        self.ahead: "Optional[List[str]]" = None
+
+
+class _Load(_Record):
+    __slots__ = ("spec", "loader", "search", "error", "replaced", "namespace", "lazy")
+
+    def __init__(self, name: str, parent: "Optional[_Record]") -> None:
+        _Record.__init__(self, "load", name, parent)
+        self.spec: "Any" = None
+        self.loader: "Any" = None
+        self.search: "Optional[_Search]" = None
+        self.error: "Optional[Tuple[str, str]]" = None
+        self.replaced = False
+        self.namespace = False
+        self.lazy = False
+
+
+class _Hit(_Record):
+    __slots__ = ("fromlist", "level", "count", "partial", "waited", "via", "code", "lasti", "missing")
+
+    def __init__(self, name: str, parent: "Optional[_Record]", t0: "Optional[int]" = None) -> None:
+        _Record.__init__(self, "hit", name, parent, t0)
+        self.fromlist: "Tuple[str, ...]" = ()
+        self.level = 0
+        self.count = 1
+        self.partial = False
+        self.waited = False
+        self.via = "import"
+        self.code: "Optional[CodeType]" = None
+        self.lasti = -1
+        self.missing: "Optional[List[str]]" = None
+
+
+class _Reload(_Record):
+    __slots__ = ("before", "added", "removed", "rebound", "error", "search", "by_proxy")
+
+    def __init__(self, name: str, parent: "Optional[_Record]") -> None:
+        _Record.__init__(self, "reload", name, parent)
+        self.before: "Optional[Dict[str, Any]]" = None
+        self.added: "List[str]" = []
+        self.removed: "List[str]" = []
+        self.rebound: "List[str]" = []
+        self.error: "Optional[Tuple[str, str]]" = None
+        self.search: "Optional[_Search]" = None
+        self.by_proxy = False
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+def _push(rec: "_Record") -> None:
+    st = _stacks.get(rec.tid)
+    if st is None:
+        st = _stacks[rec.tid] = []
+    st.append(rec)
+
+
+def _top() -> "Optional[_Record]":
+    st = _stacks.get(_get_ident())
+    return st[-1] if st else None
+
+
+def _pop(rec: "_Record") -> None:
+    """Pop rec and anything left above it (a record whose loader never reached exec_module)."""
+    st = _stacks.get(rec.tid)
+    if st and rec in st:
+        while st.pop() is not rec:
+            pass
+
+
+def _begin(rec: "_Record") -> None:
+    _events.append(rec)
+    if rec.tid not in _thread_names:
+        _thread_names[rec.tid] = _thread_name(rec.tid)
+    if _sink is not None:
+        _emit(rec, True)
+
+
+def _thread_name(tid: int) -> "Optional[str]":
+    threading = _modules_get("threading")  # only if the program loaded it: we never import it
+    try:
+        thread = threading._active.get(tid) if threading is not None else None  # type: ignore[attr-defined]
+        return None if thread is None else str(thread.name)
+    except Exception:
+        return None
+
+
+def _end(rec: "_Record") -> None:
+    rec.t1 = _clock()
+    if _sink is not None:
+        _emit(rec, False)
+
+
+def _emit(rec: "_Record", began: bool) -> None:
+    sink = _sink
+    if sink is not None:
+        try:
+            sink(rec, began)
+        except Exception as exc:  # a broken stream must never break the program's import
+            _note("stream", "writing the stream failed: %s: %s" % _describe(exc))
+
+
+def _note(code: str, message: str) -> None:
+    _notes.append((_clock(), code, message))
+
+
+def _describe(exc: BaseException) -> "Tuple[str, str]":
+    try:
+        message = str(exc)
+    except Exception:
+        message = "<unprintable %s>" % type(exc).__name__
+    return type(exc).__qualname__, message
+
+
+_machinery: "Dict[str, bool]" = {}
+_MACHINERY_TAILS = (
+    "/importlib/__init__.py", "/importlib/util.py", "/importlib/_bootstrap.py",
+    "/importlib/_bootstrap_external.py",
+)
+
+
+def _is_machinery(filename: str) -> bool:
+    """True for frames of importlib or of these hooks: never the code that asked for a module."""
+    known = _machinery.get(filename)
+    if known is None:
+        known = filename.startswith("<frozen importlib") or filename.replace("\\", "/").endswith(
+            _MACHINERY_TAILS
+        )
+        _machinery[filename] = known
+    return known
+
+
+def _caller(f: "Optional[FrameType]") -> "Optional[FrameType]":
+    """The first frame, from f outwards, that belongs to the program rather than the machinery."""
+    while f is not None and _is_machinery(f.f_code.co_filename):
+        f = f.f_back
+    return f
+
+
+def _attribute(rec: "_Record", f: "Optional[FrameType]") -> None:
+    """Fill in who asked and where, from the first program frame at or outside f."""
+    f = _caller(f)
+    if f is not None:
+        rec.importer = f.f_globals.get("__name__")
+        rec.where = (f.f_code.co_filename, f.f_lineno)
+
+
+def _resolve(name: str, globals: "Any", level: int) -> "Optional[str]":
+    """The absolute name of a relative import, as importlib computes it, or None if it would fail."""
+    if not isinstance(globals, dict):
+        return None
+    package = globals.get("__package__")
+    if package is None:
+        spec = globals.get("__spec__")
+        if spec is not None:
+            package = getattr(spec, "parent", None)
+        else:
+            package = globals.get("__name__")
+            if isinstance(package, str) and "__path__" not in globals:
+                package = package.rpartition(".")[0]
+    if not package or not isinstance(package, str):
+        return None
+    bits = package.rsplit(".", level - 1)
+    if len(bits) < level:
+        return None
+    return "%s.%s" % (bits[0], name) if name else bits[0]
+
+
+def _owner(name: str, module: "Any") -> "Optional[int]":
+    """The thread still initialising module, if any (for modules whose load we did not wrap)."""
+    try:
+        if not getattr(module.__spec__, "_initializing", False):
+            return None
+    except Exception:
+        return None
+    try:
+        ref = _module_locks.get(name)
+        lock = ref() if ref is not None else None
+        owner = getattr(lock, "owner", None)
+        if isinstance(owner, int) and owner:
+            return owner
+    except Exception:
+        pass
+    return _get_ident()
+
+
+# --- hits: builtins.__import__ and importlib.import_module ---------------------------------------
+
+
+def _import(name: str, globals: "Any" = None, locals: "Any" = None, fromlist: "Any" = (), level: int = 0) -> "Any":
+    """builtins.__import__ while tracing: a repeated cache hit costs a few dict operations."""
+    try:
+        f = _getframe(1)
+    except ValueError:  # called from C with no Python frame on the stack
+        return _orig_import(name, globals, locals, fromlist, level)
+    hit = _sites.get((id(f.f_code), f.f_lasti, name))
+    if hit is not None:
+        absname = hit.name
+        if absname not in _loading and _modules_get(absname) is not None:
+            hit.count += 1
+            return _orig_import(name, globals, locals, fromlist, level)
+    if not _active:
+        return _orig_import(name, globals, locals, fromlist, level)
+    try:
+        absname = name if level == 0 else _resolve(name, globals, level)
+        hit = _start_hit(name, absname, f, fromlist, level, "import") if absname else None
+    except Exception as exc:
+        _note("internal", "__import__ hook: %s: %s" % _describe(exc))
+        hit = None
+    if hit is None:
+        return _orig_import(name, globals, locals, fromlist, level)
+    try:
+        module = _orig_import(name, globals, locals, fromlist, level)
+    except BaseException:
+        _end(hit)
+        raise
+    _end_hit(hit)
+    return module
+
+
+def _import_module(name: str, package: "Optional[str]" = None) -> "Any":
+    """importlib.import_module while tracing: its hits never reach builtins.__import__."""
+    try:
+        f = _getframe(1)
+    except ValueError:
+        return _orig_import_module(name, package)
+    hit = _sites.get((id(f.f_code), f.f_lasti, name))
+    if hit is not None:
+        absname = hit.name
+        if absname not in _loading and _modules_get(absname) is not None:
+            hit.count += 1
+            return _orig_import_module(name, package)
+    if not _active:
+        return _orig_import_module(name, package)
+    try:
+        absname, level = name, 0
+        if isinstance(name, str) and name.startswith("."):
+            level = len(name) - len(name.lstrip("."))
+            absname = _resolve(name[level:], {"__package__": package}, level)
+        hit = _start_hit(name, absname, f, (), level, "import_module") if absname else None
+    except Exception as exc:
+        _note("internal", "import_module hook: %s: %s" % _describe(exc))
+        hit = None
+    if hit is None:
+        return _orig_import_module(name, package)
+    try:
+        module = _orig_import_module(name, package)
+    except BaseException:
+        _end(hit)
+        raise
+    _end_hit(hit)
+    return module
+
+
+def _start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: int, via: str) -> "Optional[_Hit]":
+    """Open a hit record if absname is in sys.modules; None for a miss (the finder records those)
+    or for a hit counted on a record that already exists."""
+    module = _modules_get(absname)
+    if module is None:
+        return None
+    code = f.f_code
+    lasti = f.f_lasti
+    site = (id(code), lasti, key)
+    if _is_machinery(code.co_filename):
+        # importlib's own file reading asks __import__ for _io on every source load: not the program's
+        # request.  A record that is never exported keeps the hot path counting it cheaply.
+        _sites[site] = _Hit(absname, None, 0)
+        return None
+    importer = f.f_globals.get("__name__")
+    tid = _get_ident()
+    owner = _loading.get(absname)
+    if owner is None:
+        owner = _owner(absname, module)
+    waited = owner is not None and owner != tid
+    # A package's own __init__ importing its submodules hits the package while it initialises:
+    # that is how packages work, not a circular import.
+    partial = owner == tid and importer != absname
+    if partial or waited:
+        known = _partials.get((id(code), lasti, key, partial))
+        if known is not None:
+            known.count += 1
+            return None
+    else:
+        known = _sites.get(site)
+        if known is not None:  # this site, while its module was still loading (a self-import)
+            known.count += 1
+            return None
+        place = (code.co_filename, code.co_firstlineno, code.co_name, lasti, absname, via)
+        seen = _places.get(place)
+        if seen is not None:
+            if seen[1] >= _RECOMPILED:  # the same source compiled again and again (exec in a loop)
+                seen[0].count += 1
+                return None
+            seen[1] += 1
+    hit = _Hit(absname, _top())
+    hit.via = via
+    hit.level = level
+    if fromlist:
+        try:
+            hit.fromlist = tuple(str(x) for x in fromlist)
+        except Exception:
+            pass
+    hit.code = code
+    hit.lasti = lasti
+    hit.importer = importer
+    if partial or waited:
+        hit.partial = partial
+        hit.waited = waited
+        _partials[(id(code), lasti, key, partial)] = hit
+    else:
+        _sites[site] = hit
+        if seen is None:
+            _places[place] = [hit, 1]
+    _begin(hit)
+    return hit
+
+
+def _end_hit(hit: "_Hit") -> None:
+    if hit.partial and hit.fromlist:
+        module = _modules_get(hit.name)
+        try:
+            names = vars(module) if module is not None else {}
+            hit.missing = [n for n in hit.fromlist if n != "*" and n not in names]
+        except TypeError:
+            pass
+    _end(hit)
+
+
+# --- reload --------------------------------------------------------------------------------------
+
+_IMPORT_ATTRS = frozenset(
+    ("__name__", "__loader__", "__spec__", "__file__", "__cached__", "__package__", "__path__", "__builtins__")
+)
+
+
+def _reload(module: "Any") -> "Any":
+    """importlib.reload while tracing: times the reload and records which names changed."""
+    if not _active:
+        return _orig_reload(module)
+    try:
+        rec: "Optional[_Reload]" = _start_reload(module)
+        _attribute(rec, _getframe(1))
+    except Exception as exc:
+        _note("internal", "reload hook: %s: %s" % _describe(exc))
+        rec = None
+    if rec is None:
+        return _orig_reload(module)
+    try:
+        result = _orig_reload(module)
+    except BaseException as exc:
+        rec.error = _describe(exc)
+        _end_reload(rec, module)
+        raise
+    _end_reload(rec, module)
+    return result
+
+
+def _start_reload(module: "Any") -> "_Reload":
+    spec = getattr(module, "__spec__", None)
+    name = getattr(spec, "name", None) or getattr(module, "__name__", None) or "?"
+    rec = _Reload(str(name), _top())
+    try:
+        rec.before = dict(vars(module))
+    except TypeError:
+        rec.before = None
+    _begin(rec)
+    _push(rec)
+    return rec
+
+
+def _end_reload(rec: "_Reload", module: "Any") -> None:
+    _pop(rec)
+    before = rec.before
+    rec.before = None
+    if before is not None:
+        try:
+            after = vars(module)
+        except TypeError:
+            after = {}
+        rec.added = sorted(k for k in after if k not in before and k not in _IMPORT_ATTRS)
+        rec.removed = sorted(k for k in before if k not in after and k not in _IMPORT_ATTRS)
+        rec.rebound = sorted(
+            k for k, v in after.items() if k in before and before[k] is not v and k not in _IMPORT_ATTRS
+        )
+    _end(rec)
+
+
+# --- searches and loads: the meta-path finder and the loader proxies -----------------------------
+
+
+class ImporttraceFinder:
+    """First in sys.meta_path: asks the finders after it, records the answer, times the load."""
+
+    def __repr__(self) -> str:
+        return "<importtrace finder>"
+
+    def find_spec(self, fullname: str, path: "Any" = None, target: "Any" = None) -> "Any":
+        if not _active:
+            return None
+        meta_path = sys.meta_path
+        for i, finder in enumerate(meta_path):
+            if finder is self:
+                break
+        else:
+            return None  # removed while importlib was iterating a copy of meta_path
+        rec = _Search(fullname, _top(), 0)
+        if target is not None:
+            rec.reason = "reload"
+        else:
+            try:
+                caller = _getframe(2).f_code.co_name
+            except ValueError:
+                caller = ""
+            if caller != "_find_and_load_unlocked":
+                rec.reason = "probe"
+        if path is not None:
+            try:
+                rec.path = [str(p) for p in path]
+            except Exception:
+                pass
+        if i:
+            rec.ahead = [_finder_name(x) for x in meta_path[:i]]
+            _shadowed(meta_path[:i])
+        _attribute(rec, _getframe(1))
+        rec.t0 = _clock()
+        _begin(rec)
+        spec = None
+        try:
+            for finder in meta_path[i + 1:]:
+                find_spec = getattr(finder, "find_spec", None)
+                if find_spec is None:
+                    if _find_spec_legacy is None:
+                        continue
+                    spec = _find_spec_legacy(finder, fullname, path)
+                else:
+                    spec = find_spec(fullname, path, target)
+                if spec is not None:
+                    rec.finder = finder
+                    break
+        except BaseException as exc:
+            rec.error = _describe(exc)
+            _end(rec)
+            raise
+        rec.spec = spec
+        if spec is not None:
+            loader = getattr(spec, "loader", None)
+            if loader is None and getattr(spec, "submodule_search_locations", None) is not None:
+                rec.namespace = True
+            if rec.reason != "probe":
+                try:
+                    _wrap(spec, rec)
+                except Exception as exc:
+                    _note("internal", "loader proxy: %s: %s" % _describe(exc))
+        _end(rec)
+        return spec
+
+    def invalidate_caches(self) -> None:
+        """Nothing cached here; the finders after this one are called by importlib directly."""
+
+
+def _finder_name(finder: "Any") -> str:
+    if isinstance(finder, type):
+        return finder.__qualname__
+    return type(finder).__qualname__
+
+
+def _shadowed(ahead: "List[Any]") -> None:
+    for finder in ahead:
+        if not any(finder is seen for seen in _ahead_seen):
+            _ahead_seen.append(finder)
+            _note(
+                "shadowed",
+                "%s was inserted ahead of importtrace's finder in sys.meta_path: modules it serves "
+                "are loaded without search and load events (they appear as unobserved loads)"
+                % _finder_name(finder),
+            )
+
+
+def _wrap(spec: "Any", search: "_Search") -> None:
+    """Put a proxy on spec.loader for the duration of the load (or reload)."""
+    loader = spec.loader
+    if loader is None:
+        if search.namespace and search.reason == "import":
+            rec = _Load(spec.name, search.parent)  # namespace packages have no loader to time
+            rec.spec = spec
+            rec.search = search
+            rec.namespace = True
+            rec.importer, rec.where = search.importer, search.where
+            _begin(rec)
+            _end(rec)
+        return
+    if isinstance(loader, _Proxy):
+        return
+    if hasattr(loader, "exec_module"):
+        proxy: "_Proxy" = (_Exec if hasattr(loader, "create_module") else _ExecOnly)(loader, spec, search)
+    elif hasattr(loader, "load_module"):
+        proxy = _Legacy(loader, spec, search)
+    else:
+        return
+    spec.loader = proxy
+
+
+class _Proxy:
+    """Stands in for spec.loader between find_spec and exec_module; the real loader is put back
+    on the spec and the module before the module's code runs."""
+
+    __slots__ = ("_real", "_spec", "_search", "_rec")
+
+    def __init__(self, real: "Any", spec: "Any", search: "_Search") -> None:
+        self._real = real
+        self._spec = spec
+        self._search = search
+        self._rec: "Optional[_Record]" = None
+
+    def __getattr__(self, name: str) -> "Any":
+        if name == "__qualname__" and not isinstance(self._real, type):
+            return type(self._real).__qualname__  # importlib names the loader in its warnings
+        return getattr(self._real, name)
+
+    def __repr__(self) -> str:
+        return repr(self._real)
+
+    def _restore(self, module: "Any") -> None:
+        real = self._real
+        if self._spec.loader is self:
+            self._spec.loader = real
+        try:
+            if module is not None and getattr(module, "__loader__", None) is self:
+                module.__loader__ = real
+        except Exception:
+            pass
+
+    def _open(self) -> "_Record":
+        """The record this load is timed in: a load, or for a reload the reload record."""
+        rec = self._rec
+        if rec is not None:
+            return rec
+        search = self._search
+        if search.reason == "reload":
+            top = _top()
+            if isinstance(top, _Reload) and top.name == search.name and top.search is None:
+                top.search = search
+                self._rec = top
+                return top
+            reload = rec = _Reload(search.name, search.parent)  # reload bound before importlib was patched
+            reload.importer, reload.where = search.importer, search.where
+            reload.search = search
+            reload.by_proxy = True
+        elif search.reason == "lazy":
+            load = rec = _Load(search.name, _top())  # LazyLoader: the code runs at first attribute use
+            load.spec, load.loader, load.lazy = self._spec, self._real, True
+            _attribute(load, _getframe(2))
+        else:
+            load = rec = _Load(search.name, search.parent)
+            load.spec, load.loader, load.search = self._spec, self._real, search
+            load.importer, load.where = search.importer, search.where
+        self._rec = rec
+        _begin(rec)
+        _push(rec)
+        return rec
+
+    def _close(self, rec: "_Record", module: "Any", exc: "Optional[BaseException]") -> None:
+        name = rec.name
+        if _loading.get(name) == rec.tid:
+            del _loading[name]
+        if isinstance(rec, _Reload):
+            if rec.by_proxy:
+                if exc is not None:
+                    rec.error = _describe(exc)
+                _end_reload(rec, module)
+            return  # otherwise the importlib.reload wrapper closes its own record
+        assert isinstance(rec, _Load)
+        if exc is not None:
+            rec.error = _describe(exc)
+        elif module is not None and _modules_get(name) is not module:
+            rec.replaced = True
+        _pop(rec)
+        _end(rec)
+        if name == "importlib" and exc is None and _active:
+            _patch_importlib(module)
+
+
+class _Legacy(_Proxy):
+    __slots__ = ()
+
+    def load_module(self, fullname: str) -> "Any":
+        rec = self._open()
+        if isinstance(rec, _Reload):
+            if rec.before is None:
+                _snapshot(rec, _modules_get(fullname))
+        else:
+            _loading[fullname] = rec.tid
+        try:
+            module = self._real.load_module(fullname)
+        except BaseException as exc:
+            self._restore(None)
+            self._close(rec, None, exc)
+            raise
+        self._restore(module)
+        self._close(rec, module, None)
+        return module
+
+
+class _ExecOnly(_Proxy):
+    __slots__ = ()
+
+    def exec_module(self, module: "Any") -> None:
+        self._restore(module)
+        rec = self._open()
+        if isinstance(rec, _Reload):
+            if rec.before is None:
+                _snapshot(rec, module)
+        else:
+            _loading[rec.name] = rec.tid
+        real = self._real
+        try:
+            real.exec_module(module)
+        except BaseException as exc:
+            self._close(rec, module, exc)
+            raise
+        if type(real).__name__ == "LazyLoader" and self._spec.loader is getattr(real, "loader", None):
+            # LazyLoader deferred the real exec to first attribute access: time that one too.
+            inner = self._spec.loader
+            lazy = _Search(self._search.name, None, 0)
+            lazy.reason = "lazy"
+            lazy.importer, lazy.where = self._search.importer, self._search.where
+            self._spec.loader = _ExecOnly(inner, self._spec, lazy)
+        self._close(rec, module, None)
+
+
+class _Exec(_ExecOnly):
+    __slots__ = ()
+
+    def create_module(self, spec: "Any") -> "Any":
+        rec = self._open()  # extension and built-in modules do most of their work here
+        try:
+            return self._real.create_module(spec)
+        except BaseException as exc:
+            self._restore(None)
+            self._close(rec, None, exc)
+            raise
+
+
+def _snapshot(rec: "_Reload", module: "Any") -> None:
+    try:
+        rec.before = dict(vars(module))
+    except TypeError:
+        pass
+
+
+# --- installing and removing the hooks -----------------------------------------------------------
+
+_finder = ImporttraceFinder()
+_own_code = {_import.__code__, _import_module.__code__, _reload.__code__}
+_machinery[_import.__code__.co_filename] = True
+
+
+def _patch_importlib(importlib: "Any") -> None:
+    """Wrap importlib.import_module and importlib.reload (now, or when the program imports importlib)."""
+    global _importlib, _orig_import_module, _orig_reload
+    if _importlib is not None:
+        return
+    try:
+        orig_import_module = importlib.import_module
+        orig_reload = importlib.reload
+    except AttributeError:
+        return
+    _orig_import_module = orig_import_module
+    _orig_reload = orig_reload
+    _copy_identity(_import_module, orig_import_module)
+    _copy_identity(_reload, orig_reload)
+    importlib.import_module = _import_module
+    importlib.reload = _reload
+    _importlib = importlib
+
+
+def _copy_identity(wrapper: "Any", wrapped: "Any") -> None:
+    for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+        try:
+            setattr(wrapper, attr, getattr(wrapped, attr))
+        except (AttributeError, TypeError):
+            pass
+    wrapper.__wrapped__ = wrapped
+
+
+def install(clock: "Optional[Callable[[], int]]" = None) -> None:
+    """Put the hooks in place: the finder first in sys.meta_path, the wrappers on the import functions."""
+    global _active, _clock, _orig_import
+    if _active:
+        return
+    if clock is not None:
+        _clock = clock
+    _orig_import = builtins.__import__
+    _copy_identity(_import, _orig_import)
+    builtins.__import__ = _import
+    sys.meta_path.insert(0, _finder)
+    importlib = _modules_get("importlib")
+    if importlib is not None:
+        _patch_importlib(importlib)
+    _active = True
+
+
+def uninstall() -> "List[Tuple[int, str, str]]":
+    """Take the hooks out again; where another tool replaced one of ours since, leave theirs in place
+    (ours then passes every call straight through).  Returns notes on what was left."""
+    global _active, _clock, _importlib
+    left: "List[Tuple[int, str, str]]" = []
+    if not _active:
+        return left
+    _active = False
+    if builtins.__import__ is _import:
+        builtins.__import__ = _orig_import
+    else:
+        left.append((_clock(), "repatched", "builtins.__import__ was replaced by another tool during "
+                     "the trace; it was left in place and importtrace's wrapper now passes calls through"))
+    meta_path = sys.meta_path
+    for i, finder in enumerate(meta_path):
+        if finder is _finder:
+            del meta_path[i]
+            break
+    if _importlib is not None:
+        for attr, ours, orig in (("import_module", _import_module, _orig_import_module),
+                                 ("reload", _reload, _orig_reload)):
+            if getattr(_importlib, attr, None) is ours:
+                setattr(_importlib, attr, orig)
+            else:
+                left.append((_clock(), "repatched", "importlib.%s was replaced by another tool during the "
+                             "trace; it was left in place" % attr))
+        _importlib = None
+    _clock = time.perf_counter_ns
+    return left
+
+
+def new_window() -> None:
+    """Start counting hits in fresh records, so a trace that starts now sees its own first hits."""
+    global _sites, _places, _partials
+    _sites = {}
+    _places = {}
+    _partials = {}
+
+
+def reset() -> None:
+    """Forget every record (when the last session stops)."""
+    global _events, _sink
+    new_window()
+    _events = []
+    _notes.clear()
+    _loading.clear()
+    _stacks.clear()
+    del _ahead_seen[:]
+    _thread_names.clear()
+    _sink = None
+
+
+def is_own_frame(code: "CodeType") -> bool:
+    """True for the code of the import wrappers (used to drop their frame from printed tracebacks)."""
+    return code in _own_code
+
+
+def active() -> bool:
+    return _active
+
+
+def clock() -> int:
+    return _clock()
+
+
+def events() -> "List[_Record]":
+    return _events
+
+
+def notes() -> "List[Tuple[int, str, str]]":
+    return _notes
+
+
+def set_sink(sink: "Optional[Callable[[_Record, bool], None]]") -> None:
+    global _sink
+    _sink = sink
+
+
+def thread_names() -> "Dict[int, Optional[str]]":
+    return dict(_thread_names)

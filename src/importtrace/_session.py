@@ -1,0 +1,361 @@
+"""Recordings in progress: start and stop, nesting, and turning raw records into a Trace.
+
+PYTEST_DONT_REWRITE
+
+Like the hooks, this module imports only what the interpreter has at start-up: a recording
+starts before the program imports anything, and stop() may run while an outer trace records.
+"""
+
+import os
+import sys
+import time
+import _thread
+
+from . import _recorder
+from ._recorder import _Hit, _Load, _Proxy, _Record, _Reload, _Search, _finder_name
+from ._trace import Trace, TraceError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import CodeType
+    from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+
+    Clock = Callable[[], int]
+
+_lock = _thread.allocate_lock()
+_sessions: "List[Recording]" = []
+_global: "Optional[Recording]" = None
+
+
+class Recording:
+    """A trace being recorded.  Use it as a context manager (``with importtrace.trace() as t``) or
+    call start() and stop(); once stopped, ``t.trace`` is the Trace and ``t`` answers its queries."""
+
+    def __init__(self, clock: "Optional[Clock]" = None) -> None:
+        self._clock = clock
+        self._trace: "Optional[Trace]" = None
+        self._started = False
+        self._index = 0
+        self._notes_index = 0
+        self._t0 = 0
+        self._wall = 0.0
+        self._tid = 0
+        self._modules: "Set[str]" = set()
+
+    def start(self) -> "Recording":
+        """Begin recording; traces nest, and each keeps the events of its own window."""
+        with _lock:
+            if self._started:
+                raise TraceError("this recording was already started; make a new one with importtrace.trace()")
+            if _sessions:
+                if self._clock is not None:
+                    raise TraceError("only the outermost trace can set the clock (one is already recording)")
+            else:
+                _recorder.install(self._clock)
+            _recorder.new_window()
+            self._started = True
+            self._index = len(_recorder.events())
+            self._notes_index = len(_recorder.notes())
+            self._modules = set(sys.modules)
+            self._tid = _thread.get_ident()
+            self._wall = time.time()
+            self._t0 = _recorder.clock()
+            _sessions.append(self)
+        return self
+
+    def stop(self) -> Trace:
+        """Stop recording and return the Trace (again, if already stopped)."""
+        if self._trace is not None:
+            return self._trace
+        with _lock:
+            if self not in _sessions:
+                raise TraceError("this recording was never started")
+            t_end = _recorder.clock()
+            records = _recorder.events()[self._index:]
+            notes = list(_recorder.notes()[self._notes_index:])
+            _sessions.remove(self)
+            last = not _sessions
+            if last:
+                notes.extend(_recorder.uninstall())
+            else:
+                _recorder.new_window()
+            header, events = export(records, notes, self, t_end)
+            if last:
+                _recorder.reset()
+        self._trace = Trace.from_dicts(header, events)
+        return self._trace
+
+    @property
+    def recording(self) -> bool:
+        return self._started and self._trace is None
+
+    @property
+    def trace(self) -> Trace:
+        """The finished Trace; TraceError while still recording."""
+        if self._trace is None:
+            raise TraceError("the trace is still recording: stop it (or leave its with block) first")
+        return self._trace
+
+    def __enter__(self) -> "Recording":
+        return self.start()
+
+    def __exit__(self, *exc_info: "Any") -> None:
+        self.stop()
+
+    def __getattr__(self, name: str) -> "Any":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.trace, name)
+
+    def __repr__(self) -> str:
+        if self._trace is not None:
+            return "<Recording stopped: %r>" % (self._trace,)
+        return "<Recording %s>" % ("recording" if self._started else "not started")
+
+
+def trace(clock: "Optional[Clock]" = None) -> Recording:
+    """A recording to use as a context manager: ``with importtrace.trace() as t: import x``.
+
+    ``clock`` (a function returning nanoseconds) replaces time.perf_counter_ns, for stable tests."""
+    return Recording(clock)
+
+
+def start(clock: "Optional[Clock]" = None) -> Recording:
+    """Start the process-wide trace; stop() ends it.  For code that cannot use a with block."""
+    global _global
+    if _global is not None:
+        raise TraceError(
+            "importtrace.start() was already called: call importtrace.stop() first "
+            "(importtrace.trace() makes traces that nest)"
+        )
+    recording = Recording(clock).start()
+    _global = recording
+    return recording
+
+
+def stop() -> Trace:
+    """Stop the trace begun by start() and return it."""
+    global _global
+    recording = _global
+    if recording is None:
+        raise TraceError("importtrace.stop() without importtrace.start()")
+    _global = None
+    return recording.stop()
+
+
+# --- from raw records to serialisable events -----------------------------------------------------
+
+_external = sys.modules["_frozen_importlib_external"]
+_bootstrap = sys.modules["_frozen_importlib"]
+_zipimporter = getattr(sys.modules.get("zipimport"), "zipimporter", None)
+_MODULE_TYPES: "List[Tuple[Any, str]]" = [
+    (_external.ExtensionFileLoader, "extension"),
+    (_external.SourcelessFileLoader, "bytecode"),
+    (_external.SourceFileLoader, "source"),
+]
+if _zipimporter is not None:
+    _MODULE_TYPES.insert(0, (_zipimporter, "zip"))
+_IMPORT_NAME = {(3, 9): 108, (3, 10): 108, (3, 11): 108, (3, 12): 108, (3, 13): 75}.get(sys.version_info[:2])
+
+
+class Exporter:
+    """Turns raw records into event dicts: times relative to the trace start, small thread numbers."""
+
+    def __init__(self, t0: int, main_tid: int) -> None:
+        self.t0 = t0
+        self.threads: "Dict[int, int]" = {main_tid: 1}
+
+    def thread(self, tid: int) -> int:
+        n = self.threads.get(tid)
+        if n is None:
+            n = self.threads[tid] = len(self.threads) + 1
+        return n
+
+    def event(self, rec: "_Record") -> "Dict[str, Any]":
+        parent = rec.parent
+        d: "Dict[str, Any]" = {
+            "id": rec.id,
+            "kind": rec.kind,
+            "name": rec.name,
+            "start": rec.t0 - self.t0,
+            "duration": None if rec.t1 is None else rec.t1 - rec.t0,
+            "thread": self.thread(rec.tid),
+            "parent": parent.id if parent is not None else None,
+            "importer": rec.importer,
+            "where": _where(rec.where),
+        }
+        if isinstance(rec, _Hit):
+            code = rec.code
+            d["fromlist"] = list(rec.fromlist)
+            d["level"] = rec.level
+            d["count"] = rec.count
+            d["via"] = rec.via
+            if code is not None:
+                line = _line_of(code, rec.lasti)
+                d["where"] = "%s:%d" % (code.co_filename, line)
+                if rec.via == "import" and not _is_import_name(code, rec.lasti):
+                    d["via"] = "__import__"
+            d["partial"] = rec.partial
+            d["waited"] = rec.waited
+            d["missing"] = rec.missing
+        elif isinstance(rec, _Search):
+            spec = rec.spec
+            d["reason"] = rec.reason
+            d["found"] = spec is not None
+            d["finder"] = _finder_name(rec.finder) if rec.finder is not None else None
+            d["origin"] = getattr(spec, "origin", None) if spec is not None else None
+            d["loader"] = _loader_name(spec, rec.namespace)
+            d["package"] = getattr(spec, "submodule_search_locations", None) is not None if spec is not None else None
+            d["namespace"] = rec.namespace
+            d["path"] = rec.path
+            d["ahead"] = rec.ahead
+            d["error"] = _error(rec.error)
+        elif isinstance(rec, _Load):
+            spec = rec.spec
+            loader = _unwrap(rec.loader)
+            d["origin"] = getattr(spec, "origin", None)
+            d["loader"] = _loader_name(spec, rec.namespace) if loader is None else _finder_name(loader)
+            d["module_type"] = "namespace" if rec.namespace else _module_type(loader)
+            d["search"] = rec.search.id if rec.search is not None else None
+            d["replaced"] = rec.replaced
+            d["namespace"] = rec.namespace
+            d["lazy"] = rec.lazy
+            d["unfinished"] = rec.t1 is None
+            d["error"] = _error(rec.error)
+        elif isinstance(rec, _Reload):
+            d["added"] = rec.added
+            d["removed"] = rec.removed
+            d["rebound"] = rec.rebound
+            d["search"] = rec.search.id if rec.search is not None else None
+            d["error"] = _error(rec.error)
+        return d
+
+
+def export(records: "List[_Record]", notes: "List[Tuple[int, str, str]]", recording: Recording,
+           t_end: int) -> "Tuple[Dict[str, Any], List[Dict[str, Any]]]":
+    """The header and event dicts of a finished recording."""
+    exp = Exporter(recording._t0, recording._tid)
+    events = [exp.event(rec) for rec in records]
+    loaded = {rec.name for rec in records if rec.kind == "load"}
+    extra = [_unobserved(name, exp, t_end, recording._tid) for name in list(sys.modules)
+             if name not in recording._modules and name not in loaded and not _own(name)]
+    events.extend(e for e in extra if e is not None)
+    thread_names = _recorder.thread_names()
+    header: "Dict[str, Any]" = {
+        "format": "importtrace",
+        "version": 1,
+        "python": "%d.%d.%d" % sys.version_info[:3],
+        "implementation": sys.implementation.name,
+        "platform": sys.platform,
+        "executable": sys.executable,
+        "argv": list(sys.argv),
+        "cwd": _cwd(),
+        "started": recording._wall,
+        "duration": t_end - recording._t0,
+        "clock": "custom" if recording._clock is not None else "perf_counter_ns",
+        "preloaded": sorted(recording._modules),
+        "threads": [{"thread": n, "name": thread_names.get(tid)} for tid, n in exp.threads.items()],
+        "notes": [{"at": at - recording._t0, "code": code, "message": msg} for at, code, msg in notes],
+    }
+    return header, events
+
+
+def _unobserved(name: str, exp: Exporter, t_end: int, tid: int) -> "Optional[Dict[str, Any]]":
+    """A module that appeared in sys.modules without a load the hooks saw: another finder ahead of
+    ours loaded it, or code put it there directly."""
+    module = sys.modules.get(name)
+    if module is None:
+        return None
+    spec = getattr(module, "__spec__", None)
+    loader = getattr(spec, "loader", None) or getattr(module, "__loader__", None)
+    return {
+        "id": next(_recorder._ids),
+        "kind": "load",
+        "name": name,
+        "start": t_end - exp.t0,
+        "duration": None,
+        "thread": exp.thread(tid),
+        "parent": None,
+        "importer": None,
+        "where": None,
+        "origin": getattr(spec, "origin", None),
+        "loader": _finder_name(loader) if loader is not None else None,
+        "module_type": _module_type(loader),
+        "observed": False,
+    }
+
+
+def _own(name: str) -> bool:
+    return name == "importtrace" or name.startswith("importtrace.")
+
+
+def _cwd() -> "Optional[str]":
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
+def _where(where: "Optional[Tuple[str, int]]") -> "Optional[str]":
+    return None if where is None else "%s:%d" % where
+
+
+def _error(error: "Optional[Tuple[str, str]]") -> "Optional[Dict[str, str]]":
+    return None if error is None else {"type": error[0], "message": error[1]}
+
+
+def _unwrap(loader: "Any") -> "Any":
+    return loader._real if isinstance(loader, _Proxy) else loader
+
+
+def _loader_name(spec: "Any", namespace: bool) -> "Optional[str]":
+    if spec is None:
+        return None
+    if namespace:
+        return "NamespaceLoader"
+    loader = _unwrap(getattr(spec, "loader", None))
+    return None if loader is None else _finder_name(loader)
+
+
+def _module_type(loader: "Any") -> str:
+    if loader is None:
+        return "unknown"
+    if loader is _bootstrap.BuiltinImporter or isinstance(loader, _bootstrap.BuiltinImporter):
+        return "builtin"
+    if loader is _bootstrap.FrozenImporter or isinstance(loader, _bootstrap.FrozenImporter):
+        return "frozen"
+    for cls, kind in _MODULE_TYPES:
+        if isinstance(loader, cls):
+            return kind
+    if "Namespace" in _finder_name(loader):
+        return "namespace"
+    return "other"
+
+
+def _is_import_name(code: "CodeType", lasti: int) -> bool:
+    """Whether the call came from an import statement (IMPORT_NAME) rather than __import__()."""
+    if _IMPORT_NAME is None or lasti < 0:
+        return True
+    try:
+        return code.co_code[lasti] == _IMPORT_NAME
+    except IndexError:
+        return True
+
+
+def _line_of(code: "CodeType", lasti: int) -> int:
+    """The source line of the instruction at byte offset lasti."""
+    if hasattr(code, "co_lines"):
+        for start, end, line in code.co_lines():
+            if start <= lasti < end and line is not None:
+                return line
+        return code.co_firstlineno
+    table = code.co_lnotab  # Python 3.9
+    line = code.co_firstlineno
+    addr = 0
+    for i in range(0, len(table), 2):
+        addr += table[i]
+        if addr > lasti:
+            break
+        delta = table[i + 1]
+        line += delta - 256 if delta >= 128 else delta
+    return line

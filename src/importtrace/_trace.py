@@ -1,0 +1,345 @@
+"""The finished trace: events as plain data, the queries people ask of them, and the trace file.
+
+PYTEST_DONT_REWRITE
+
+Nothing here touches the import system.  Module-level imports are limited to what the interpreter
+has at start-up, because `importtrace.stop()` builds a Trace while an outer trace may still record.
+"""
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
+    import os
+
+FORMAT = "importtrace"
+VERSION = 1
+KINDS = ("search", "load", "hit", "reload")
+
+COMMON_FIELDS = ("id", "kind", "name", "start", "duration", "thread", "parent", "importer", "where")
+KIND_FIELDS = {
+    "search": ("reason", "finder", "found", "origin", "loader", "package", "namespace", "path", "ahead",
+               "error"),
+    "load": ("origin", "loader", "module_type", "self_duration", "search", "replaced", "observed",
+             "namespace", "lazy", "unfinished", "error"),
+    "hit": ("fromlist", "level", "count", "via", "partial", "waited", "missing"),
+    "reload": ("added", "removed", "rebound", "search", "error"),
+}
+_ALL_FIELDS = COMMON_FIELDS + tuple(sorted({f for fs in KIND_FIELDS.values() for f in fs}))
+_DEFAULTS = {
+    "found": None, "package": None, "namespace": False, "replaced": False, "observed": True,
+    "lazy": False, "unfinished": False, "fromlist": [], "level": 0, "count": 1, "partial": False,
+    "waited": False, "added": [], "removed": [], "rebound": [],
+}
+
+
+class TraceError(Exception):
+    """Misuse of the tracing API, such as a second start() without stop()."""
+
+
+class TraceFileError(TraceError):
+    """A trace file that cannot be read: names the file and the line."""
+
+
+class Event:
+    """One thing the import system did: a ``search``, ``load``, cache ``hit`` or ``reload``.
+
+    Times are nanoseconds from the start of the trace.  Fields that do not apply to the
+    event's kind are None (see ``KIND_FIELDS`` and docs/trace-format.md).
+    """
+
+    __slots__ = _ALL_FIELDS
+
+    id: int
+    kind: str
+    name: str
+    start: int
+    duration: "Optional[int]"
+    thread: int
+    parent: "Optional[int]"
+    importer: "Optional[str]"
+    where: "Optional[str]"
+    # search
+    reason: "Optional[str]"
+    finder: "Optional[str]"
+    found: "Optional[bool]"
+    origin: "Optional[str]"
+    loader: "Optional[str]"
+    package: "Optional[bool]"
+    namespace: bool
+    path: "Optional[List[str]]"
+    ahead: "Optional[List[str]]"
+    error: "Optional[Dict[str, str]]"
+    # load
+    module_type: "Optional[str]"
+    self_duration: "Optional[int]"
+    search: "Optional[int]"
+    replaced: bool
+    observed: bool
+    lazy: bool
+    unfinished: bool
+    # hit
+    fromlist: "List[str]"
+    level: int
+    count: int
+    via: "Optional[str]"
+    partial: bool
+    waited: bool
+    missing: "Optional[List[str]]"
+    # reload
+    added: "List[str]"
+    removed: "List[str]"
+    rebound: "List[str]"
+
+    def __init__(self, **fields: "Any") -> None:
+        for name in _ALL_FIELDS:
+            default = _DEFAULTS.get(name)
+            setattr(self, name, fields.pop(name, list(default) if isinstance(default, list) else default))
+        if fields:
+            raise TypeError("unknown event fields: %s" % ", ".join(sorted(fields)))
+
+    @property
+    def end(self) -> "Optional[int]":
+        """When the event finished (None while it was still in flight)."""
+        return None if self.duration is None else self.start + self.duration
+
+    @property
+    def failed(self) -> bool:
+        """A search that found nothing, or a load or reload whose code raised."""
+        return self.error is not None or (self.kind == "search" and self.found is False)
+
+    @property
+    def file(self) -> "Optional[str]":
+        """The file part of ``where``."""
+        return self.where.rpartition(":")[0] if self.where else None
+
+    @property
+    def line(self) -> "Optional[int]":
+        """The line part of ``where``."""
+        if not self.where:
+            return None
+        tail = self.where.rpartition(":")[2]
+        return int(tail) if tail.isdigit() else None
+
+    def to_dict(self) -> "Dict[str, Any]":
+        """The event as one JSON-ready object: the common fields, then its kind's fields."""
+        out = {name: getattr(self, name) for name in COMMON_FIELDS}
+        for name in KIND_FIELDS.get(self.kind, ()):
+            out[name] = getattr(self, name)
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Event) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self.kind == "hit" and self.count != 1:
+            extra = " x%d" % self.count
+        if self.failed:
+            extra += " failed"
+        return "<Event #%d %s %s%s>" % (self.id, self.kind, self.name, extra)
+
+
+class Trace:
+    """What a traced block did to the import system: ``events`` in the order they began,
+    ``header`` with the run's context, and queries over both."""
+
+    def __init__(self, events: "Iterable[Event]", header: "Optional[Dict[str, Any]]" = None) -> None:
+        self.events: "List[Event]" = list(events)
+        self.header: "Dict[str, Any]" = dict(header or {})
+        self.header.setdefault("format", FORMAT)
+        self.header.setdefault("version", VERSION)
+        self._by_id: "Dict[int, Event]" = {e.id: e for e in self.events}
+        self._children: "Optional[Dict[int, List[Event]]]" = None
+        _fill_self_durations(self.events, self._by_id)
+
+    # --- construction and files ------------------------------------------------------------
+
+    @classmethod
+    def from_dicts(cls, header: "Dict[str, Any]", events: "Iterable[Dict[str, Any]]") -> "Trace":
+        """Build a trace from its serialised form (what save() writes, one dict per event)."""
+        return cls((_event_from_dict(d) for d in events), header)
+
+    def to_dicts(self) -> "Tuple[Dict[str, Any], List[Dict[str, Any]]]":
+        return dict(self.header), [e.to_dict() for e in self.events]
+
+    def save(self, path: "Union[str, os.PathLike[str]]") -> None:
+        """Write the trace as JSON Lines: the header object, one event per line, an end record."""
+        from ._tracefile import write
+
+        write(self, path)
+
+    # --- context --------------------------------------------------------------------------
+
+    @property
+    def duration(self) -> int:
+        """Nanoseconds from the start of the trace to its end."""
+        return int(self.header.get("duration") or 0)
+
+    @property
+    def notes(self) -> "List[Dict[str, Any]]":
+        """What the tracer could not see, or had to leave (another finder ahead of it, ...)."""
+        return list(self.header.get("notes") or [])
+
+    @property
+    def preloaded(self) -> "List[str]":
+        """Modules already in sys.modules when the trace started (imports of these are hits)."""
+        return list(self.header.get("preloaded") or [])
+
+    # --- queries --------------------------------------------------------------------------
+
+    def of_kind(self, kind: str) -> "List[Event]":
+        return [e for e in self.events if e.kind == kind]
+
+    def loaded(self, pattern: "Optional[str]" = None) -> "List[str]":
+        """Modules that were loaded (created and executed) and stayed loaded, in load order."""
+        return _names(e for e in self.events if e.kind == "load" and e.error is None
+                      and _matches(e.name, pattern))
+
+    def searched(self, pattern: "Optional[str]" = None) -> "List[str]":
+        """Modules some finder was asked for, found or not, in order."""
+        return _names(e for e in self.events if e.kind == "search" and _matches(e.name, pattern))
+
+    def hit(self, pattern: "Optional[str]" = None) -> "List[str]":
+        """Modules served from sys.modules (the cache) at least once, in order."""
+        return _names(e for e in self.events if e.kind == "hit" and _matches(e.name, pattern))
+
+    def reloaded(self, pattern: "Optional[str]" = None) -> "List[str]":
+        return _names(e for e in self.events if e.kind == "reload" and _matches(e.name, pattern))
+
+    def requested(self, pattern: "Optional[str]" = None) -> "List[str]":
+        """Every module something asked for: searched, loaded or hit."""
+        return _names(e for e in self.events if e.kind in ("search", "load", "hit")
+                      and _matches(e.name, pattern))
+
+    def failed(self) -> "List[Event]":
+        """Searches that found nothing and loads or reloads whose code raised."""
+        return [e for e in self.events if e.failed]
+
+    def cycles(self) -> "List[Event]":
+        """Hits on a module that was still initialising in the same thread: circular imports."""
+        return [e for e in self.events if e.kind == "hit" and e.partial]
+
+    def requests(self, name: str) -> "List[Event]":
+        """Every event about module ``name``: each search, load, hit and reload, in order."""
+        return [e for e in self.events if e.name == name]
+
+    def first_load(self, name: str) -> "Optional[Event]":
+        for e in self.events:
+            if e.kind == "load" and e.name == name:
+                return e
+        return None
+
+    def why(self, name: str) -> "List[Event]":
+        """The chain of loads that first brought ``name`` in, outermost first, ending with its own
+        load; each event's ``importer`` and ``where`` say which statement asked.  Empty if never loaded."""
+        event = self.first_load(name)
+        chain: "List[Event]" = []
+        seen: "Set[int]" = set()
+        while event is not None and event.id not in seen:
+            seen.add(event.id)
+            chain.append(event)
+            event = self.parent(event)
+        chain.reverse()
+        return chain
+
+    def event(self, id: int) -> "Optional[Event]":
+        return self._by_id.get(id)
+
+    def parent(self, event: "Event") -> "Optional[Event]":
+        return self._by_id.get(event.parent) if event.parent is not None else None
+
+    def children(self, event: "Optional[Event]") -> "List[Event]":
+        """Events that happened directly inside ``event`` (inside nothing, for None)."""
+        if self._children is None:
+            kids: "Dict[int, List[Event]]" = {}
+            for e in self.events:
+                key = e.parent if e.parent in self._by_id else 0
+                kids.setdefault(key or 0, []).append(e)
+            self._children = kids
+        return list(self._children.get(event.id if event is not None else 0, []))
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def __iter__(self) -> "Iterator[Event]":
+        return iter(self.events)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Trace) and self.to_dicts() == other.to_dicts()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        counts = {k: 0 for k in KINDS}
+        for e in self.events:
+            counts[e.kind] = counts.get(e.kind, 0) + 1
+        return "<Trace %s>" % ", ".join("%d %ss" % (n, k) for k, n in counts.items())
+
+
+def _names(events: "Iterable[Event]") -> "List[str]":
+    seen: "Dict[str, None]" = {}
+    for e in events:
+        seen.setdefault(e.name, None)
+    return list(seen)
+
+
+def _matches(name: str, pattern: "Optional[str]") -> bool:
+    """Glob match on module names; a plain name also matches its submodules ('json' ~ 'json.decoder')."""
+    if pattern is None:
+        return True
+    if not any(c in pattern for c in "*?["):
+        return name == pattern or name.startswith(pattern + ".")
+    from fnmatch import fnmatchcase
+
+    return fnmatchcase(name, pattern)
+
+
+def _fill_self_durations(events: "List[Event]", by_id: "Dict[int, Event]") -> None:
+    """Self time of loads and reloads: their duration minus their nested searches, loads and reloads."""
+    nested: "Dict[int, int]" = {}
+    for e in events:
+        if e.kind in ("search", "load", "reload") and e.parent is not None and e.duration is not None:
+            nested[e.parent] = nested.get(e.parent, 0) + e.duration
+    for e in events:
+        if e.kind in ("load", "reload"):
+            e.self_duration = None if e.duration is None else max(0, e.duration - nested.get(e.id, 0))
+
+
+_INT_FIELDS = ("id", "start", "thread")
+_OPTIONAL_INT = ("duration", "parent", "search", "self_duration", "level", "count")
+_OPTIONAL_STR = ("importer", "where", "reason", "finder", "origin", "loader", "module_type", "via")
+
+
+def _event_from_dict(d: "Dict[str, Any]") -> "Event":
+    """Check one serialised event and build it; ValueError says what is wrong."""
+    if not isinstance(d, dict):
+        raise ValueError("an event must be a JSON object")
+    kind = d.get("kind")
+    if kind not in KIND_FIELDS:
+        raise ValueError("unknown event kind %r" % (kind,))
+    if not isinstance(d.get("name"), str):
+        raise ValueError("event without a module name")
+    for f in _INT_FIELDS:
+        if not _is_int(d.get(f)):
+            raise ValueError("field %r must be an integer" % f)
+    for f in _OPTIONAL_INT:
+        if d.get(f) is not None and not _is_int(d.get(f)):
+            raise ValueError("field %r must be an integer or null" % f)
+    for f in _OPTIONAL_STR:
+        if d.get(f) is not None and not isinstance(d.get(f), str):
+            raise ValueError("field %r must be a string or null" % f)
+    error = d.get("error")
+    if error is not None and not (isinstance(error, dict) and all(isinstance(v, str) for v in error.values())):
+        raise ValueError("field 'error' must be an object of strings or null")
+    for f in ("fromlist", "added", "removed", "rebound", "path", "ahead", "missing"):
+        value = d.get(f)
+        if value is not None and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
+            raise ValueError("field %r must be a list of strings" % f)
+    known = {k: v for k, v in d.items() if k in _ALL_FIELDS and v is not None}
+    return Event(**known)
+
+
+def _is_int(value: "Any") -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,126 @@
+"""The trace file: JSON Lines, a header object, one event per line, an end record (docs/trace-format.md).
+
+Reading never executes anything from the file: it is parsed as JSON and every field is type-checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import IO, Any, Dict, List, Union
+
+from ._trace import FORMAT, VERSION, Trace, TraceFileError, _event_from_dict
+
+
+def write(trace: Trace, path: Union[str, "os.PathLike[str]"]) -> None:
+    """Write trace to path (``-`` is not special here; the command line handles stdout)."""
+    with open(path, "w", encoding="ascii") as out:
+        dump(trace, out)
+
+
+def dump(trace: Trace, out: IO[str]) -> None:
+    header, events = trace.to_dicts()
+    header["format"], header["version"] = FORMAT, VERSION
+    header.pop("stream", None)
+    out.write(_line(header))
+    for event in events:
+        out.write(_line(event))
+    out.write(_line({"end": True, "events": len(events)}))
+
+
+def dumps(trace: Trace) -> str:
+    from io import StringIO
+
+    buf = StringIO()
+    dump(trace, buf)
+    return buf.getvalue()
+
+
+def _line(obj: Dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")) + "\n"
+
+
+def read(path: Union[str, "os.PathLike[str]"]) -> Trace:
+    """Load a trace file; TraceFileError names the file and line of anything wrong with it."""
+    name = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise TraceFileError("%s: cannot read: %s" % (name, exc.strerror or exc)) from None
+    return parse(data, name)
+
+
+def parse(data: bytes, name: str = "<trace>") -> Trace:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TraceFileError("%s:%d: not UTF-8 text: not an importtrace trace" % (name, line)) from None
+    lines = text.split("\n")
+    complete_last = lines[-1] == ""
+    if complete_last:
+        lines.pop()
+    if not lines or not lines[0].strip():
+        raise TraceFileError("%s: empty file: not an importtrace trace" % name)
+    header = _decode(lines[0], name, 1)
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise TraceFileError("%s:1: not an importtrace trace (no importtrace header)" % name)
+    version = header.get("version")
+    if not isinstance(version, int) or version > VERSION:
+        raise TraceFileError(
+            "%s:1: trace format version %r is newer than this importtrace reads (%d)" % (name, version, VERSION)
+        )
+    stream = bool(header.get("stream"))
+    events: Dict[int, Dict[str, Any]] = {}
+    order: List[int] = []
+    ended = False
+    for number, raw in enumerate(lines[1:], start=2):
+        last = number == len(lines)
+        if ended:
+            raise TraceFileError("%s:%d: data after the end record" % (name, number))
+        if not raw.strip():
+            continue
+        if last and not complete_last:
+            if stream:
+                header["complete"] = False  # the process died while writing this line
+                break
+            raise TraceFileError("%s:%d: truncated line (the file ends in the middle of it)" % (name, number))
+        obj = _decode(raw, name, number)
+        if not isinstance(obj, dict):
+            raise TraceFileError("%s:%d: expected a JSON object" % (name, number))
+        if obj.get("end") is True:
+            count = obj.get("events")
+            if isinstance(count, int) and count != len(order):
+                raise TraceFileError(
+                    "%s:%d: end record counts %d events but the file holds %d" % (name, number, count, len(order))
+                )
+            ended = True
+            continue
+        try:
+            _event_from_dict(obj)
+        except (ValueError, TypeError) as exc:
+            raise TraceFileError("%s:%d: bad event: %s" % (name, number, exc)) from None
+        eid = obj["id"]
+        if eid in events:
+            if not stream:
+                raise TraceFileError("%s:%d: event id %d appears twice" % (name, number, eid))
+            events[eid].update(obj)  # stream files rewrite an event when it ends
+        else:
+            events[eid] = obj
+            order.append(eid)
+    if not ended:
+        if not stream:
+            raise TraceFileError("%s: truncated: no end record after line %d" % (name, len(lines)))
+        header["complete"] = False
+    return Trace.from_dicts(header, (events[i] for i in order))
+
+
+def _decode(raw: str, name: str, number: int) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        msg = getattr(exc, "msg", str(exc))
+        col = getattr(exc, "colno", None)
+        where = " (column %d)" % col if col else ""
+        raise TraceFileError("%s:%d: not valid JSON: %s%s" % (name, number, msg, where)) from None
