@@ -8,8 +8,9 @@ import itertools
 import os
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Dict, Iterator
+from typing import Callable
 
 import pytest
 
@@ -65,7 +66,7 @@ class Project:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def write(self, files: Dict[str, str]) -> "Project":
+    def write(self, files: dict[str, str]) -> "Project":
         for rel, text in files.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import threading
 import types
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, List
+from typing import Any, Callable
 
 import pytest
 
@@ -22,7 +22,7 @@ from importtrace import Event, Trace
 from .conftest import Project
 
 
-def kinds(trace: Trace, name: str) -> List[str]:
+def kinds(trace: Trace, name: str) -> list[str]:
     return [e.kind for e in trace.requests(name)]
 
 
@@ -55,9 +55,10 @@ def test_plain_module_search_then_load(project: Project) -> None:
 def test_second_import_is_a_hit_with_who_and_where(project: Project) -> None:
     project.write({"once.py": "X = 1\n"})
     with importtrace.trace() as t:
-        import once  # noqa: F401
+        import once
+
         line = sys._getframe().f_lineno + 1
-        import once  # noqa: F401,F811,I001
+        import once  # noqa: F401, F811
     assert kinds(t, "once") == ["search", "load", "hit"]
     hit = t.requests("once")[2]
     assert hit.via == "import" and hit.count == 1 and not hit.partial and not hit.waited
@@ -65,11 +66,13 @@ def test_second_import_is_a_hit_with_who_and_where(project: Project) -> None:
 
 
 def test_package_parents_load_first_and_nest(project: Project) -> None:
-    project.write({
-        "top/__init__.py": "",
-        "top/mid/__init__.py": "",
-        "top/mid/leaf.py": "import json\nX = 1\n",
-    })
+    project.write(
+        {
+            "top/__init__.py": "",
+            "top/mid/__init__.py": "",
+            "top/mid/leaf.py": "import json\nX = 1\n",
+        }
+    )
     with importtrace.trace() as t:
         import top.mid.leaf  # noqa: F401
     loads = [e for e in t.events if e.kind == "load" and e.name.startswith("top")]
@@ -95,13 +98,15 @@ def test_from_package_import_submodule_not_loaded_yet(project: Project) -> None:
 
 
 def test_relative_imports_level_one_and_two(project: Project) -> None:
-    project.write({
-        "rel/__init__.py": "",
-        "rel/a.py": "A = 1\n",
-        "rel/inner/__init__.py": "",
-        "rel/inner/b.py": "from . import c\nfrom .. import a\nfrom ..a import A\n",
-        "rel/inner/c.py": "",
-    })
+    project.write(
+        {
+            "rel/__init__.py": "",
+            "rel/a.py": "A = 1\n",
+            "rel/inner/__init__.py": "",
+            "rel/inner/b.py": "from . import c\nfrom .. import a\nfrom ..a import A\n",
+            "rel/inner/c.py": "",
+        }
+    )
     with importtrace.trace() as t:
         import rel.inner.b  # noqa: F401
     hits = [e for e in t.events if e.kind == "hit" and e.importer == "rel.inner.b"]
@@ -153,16 +158,21 @@ def test_bytecode_only_module(project: Project) -> None:
     assert load.module_type == "bytecode" and load.loader == "SourcelessFileLoader"
 
 
-def _not_loaded(candidates: List[str]) -> str:
+def _not_loaded(candidates: list[str]) -> str:
     for name in candidates:
         if name not in sys.modules and importlib.util.find_spec(name) is not None:
             return name
-    pytest.skip("no unloaded module among %s" % candidates)
+    pytest.skip(f"no unloaded module among {candidates}")
 
 
 def test_builtin_frozen_and_extension_modules() -> None:
-    builtin = _not_loaded([n for n in sorted(sys.builtin_module_names)
-                           if n not in ("sys", "builtins", "_imp", "__main__", "_testinternalcapi")])
+    builtin = _not_loaded(
+        [
+            n
+            for n in sorted(sys.builtin_module_names)
+            if n not in ("sys", "builtins", "_imp", "__main__", "_testinternalcapi")
+        ]
+    )
     extension = _not_loaded(["_statistics", "_bisect", "_heapq", "_csv", "_bz2", "_lzma", "mmap", "resource"])
     with importtrace.trace() as t:
         importlib.import_module(builtin)
@@ -182,10 +192,10 @@ def test_builtin_frozen_and_extension_modules() -> None:
 
 def test_module_not_found_is_a_failed_search_and_the_error_is_untouched(project: Project) -> None:
     with pytest.raises(ModuleNotFoundError) as untraced:
-        import no_such_module_xyz  # noqa: F401
+        import no_such_module_xyz
     with importtrace.trace() as t:
         with pytest.raises(ModuleNotFoundError) as traced:
-            import no_such_module_xyz  # noqa: F401,F811
+            import no_such_module_xyz  # noqa: F401
     assert str(traced.value) == str(untraced.value) and traced.value.name == "no_such_module_xyz"
     search = only(t, "search", "no_such_module_xyz")
     assert search.found is False and search.finder is None and search.failed
@@ -196,11 +206,11 @@ def test_module_not_found_is_a_failed_search_and_the_error_is_untouched(project:
 def test_module_that_raises_leaves_sys_modules_as_untraced(project: Project) -> None:
     project.write({"boom.py": "import json\nraise ValueError('boom at import')\n"})
     with pytest.raises(ValueError) as untraced:
-        import boom  # noqa: F401
+        import boom
     before = set(sys.modules)
     with importtrace.trace() as t:
         with pytest.raises(ValueError) as traced:
-            import boom  # noqa: F401,F811
+            import boom  # noqa: F401
     assert str(traced.value) == str(untraced.value)
     assert "boom" not in sys.modules and set(sys.modules) == before
     load = only(t, "load", "boom")
@@ -222,10 +232,12 @@ def test_traceback_of_failed_import_hides_importtrace_under_pytest(project: Proj
 
 
 def test_circular_import_is_a_partial_hit(project: Project) -> None:
-    project.write({
-        "cyc_a.py": "import cyc_b\nA = 1\n",
-        "cyc_b.py": "import cyc_a\nfrom cyc_a import A\n",
-    })
+    project.write(
+        {
+            "cyc_a.py": "import cyc_b\nA = 1\n",
+            "cyc_b.py": "import cyc_a\nfrom cyc_a import A\n",
+        }
+    )
     with importtrace.trace() as t:
         with pytest.raises(ImportError, match="partially initialized"):
             import cyc_a  # noqa: F401
@@ -236,8 +248,7 @@ def test_circular_import_is_a_partial_hit(project: Project) -> None:
 
 
 def test_package_importing_its_own_submodules_is_not_a_cycle(project: Project) -> None:
-    project.write({"selfpkg/__init__.py": "from . import part\nfrom .part import P\n",
-                   "selfpkg/part.py": "P = 1\n"})
+    project.write({"selfpkg/__init__.py": "from . import part\nfrom .part import P\n", "selfpkg/part.py": "P = 1\n"})
     with importtrace.trace() as t:
         import selfpkg  # noqa: F401
     assert t.cycles() == []
@@ -390,7 +401,7 @@ def test_many_threads_importing_overlapping_modules(project: Project) -> None:
     import thr  # noqa: F401
 
     barrier = threading.Barrier(10)
-    errors: List[BaseException] = []
+    errors: list[BaseException] = []
 
     def worker(k: int) -> None:
         try:
@@ -425,13 +436,13 @@ def test_many_threads_importing_overlapping_modules(project: Project) -> None:
 def test_nested_traces_inner_window_outer_keeps_all(project: Project) -> None:
     project.write({"n1.py": "", "n2.py": "", "n3.py": ""})
     with importtrace.trace() as outer:
-        import n1  # noqa: F401
+        import n1
 
         with importtrace.trace() as inner:
+            import n1
             import n2  # noqa: F401
-            import n1  # noqa: F401,F811
+        import n1  # noqa: F401
         import n3  # noqa: F401
-        import n1  # noqa: F401,F811
     assert inner.loaded() == ["n2"] and inner.hit() == ["n1"]
     assert outer.loaded() == ["n1", "n2", "n3"]
     assert sum(e.count for e in outer.events if e.kind == "hit" and e.name == "n1") == 2
@@ -445,7 +456,7 @@ def test_start_stop_and_double_start_error() -> None:
 
     trace = importtrace.stop()
     assert recording.trace is trace
-    with pytest.raises(importtrace.TraceError, match="without importtrace.start"):
+    with pytest.raises(importtrace.TraceError, match=r"without importtrace\.start"):
         importtrace.stop()
 
 
@@ -465,8 +476,7 @@ def test_fake_clock_gives_stable_times(project: Project, fake_clock: Callable[[]
     project.write({"timed.py": ""})
     with importtrace.trace(clock=fake_clock) as t:
         import timed  # noqa: F401
-    assert [(e.kind, e.start, e.duration) for e in t.events] == [
-        ("search", 1000, 1000), ("load", 3000, 1000)]
+    assert [(e.kind, e.start, e.duration) for e in t.events] == [("search", 1000, 1000), ("load", 3000, 1000)]
     assert t.header["clock"] == "custom"
 
 
@@ -492,7 +502,7 @@ def test_stop_after_another_tool_patched_import_leaves_theirs_working(project: P
 
     project.write({"after.py": ""})
     original = builtins.__import__
-    seen: List[str] = []
+    seen: list[str] = []
     recording = importtrace.trace().start()
     ours = builtins.__import__
 

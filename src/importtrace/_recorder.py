@@ -7,15 +7,15 @@ every interpreter has loaded at start-up (sys, builtins, _thread, time) and neve
 anything while recording.  Hooks only append raw records; ``_session`` turns them into events.
 """
 
+import _thread
 import builtins
 import sys
 import time
-import _thread
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import CodeType, FrameType, ModuleType
-    from typing import Any, Callable, Dict, List, Optional, Tuple
+    from typing import Any, Callable, Optional
 
 # pytest hides frames of modules that set this: the __import__ wrapper sits in every import traceback.
 __tracebackhide__ = True
@@ -31,17 +31,17 @@ _module_locks = getattr(_bootstrap, "_module_locks", {})
 
 _clock: "Callable[[], int]" = time.perf_counter_ns
 _active = False
-_events: "List[_Record]" = []  # every record, in the order its event began
-_sites: "Dict[Tuple[int, int, str], _Hit]" = {}  # (id(code), lasti, name argument) -> hit being counted
-_places: "Dict[Tuple[str, int, str, int, str, str], List[Any]]" = {}  # place -> [first hit, versions]
-_partials: "Dict[Tuple[int, int, str, bool], _Hit]" = {}  # hits on modules still initialising
-_loading: "Dict[str, int]" = {}  # module name -> thread ident, while its code runs under our proxy
-_stacks: "Dict[int, List[_Record]]" = {}  # thread ident -> open load and reload records
-_notes: "List[Tuple[int, str, str]]" = []  # (clock, code, message): what the trace must admit to
+_events: "list[_Record]" = []  # every record, in the order its event began
+_sites: "dict[tuple[int, int, str], _Hit]" = {}  # (id(code), lasti, name argument) -> hit being counted
+_places: "dict[tuple[str, int, str, int, str, str], list[Any]]" = {}  # place -> [first hit, versions]
+_partials: "dict[tuple[int, int, str, bool], _Hit]" = {}  # hits on modules still initialising
+_loading: "dict[str, int]" = {}  # module name -> thread ident, while its code runs under our proxy
+_stacks: "dict[int, list[_Record]]" = {}  # thread ident -> open load and reload records
+_notes: "list[tuple[int, str, str]]" = []  # (clock, code, message): what the trace must admit to
 _ids = iter(range(1, 1 << 62))  # next() on a range iterator is atomic under the GIL
 _sink: "Optional[Callable[[_Record, bool], None]]" = None  # streaming writer: (record, began)
-_ahead_seen: "List[Any]" = []
-_thread_names: "Dict[int, Optional[str]]" = {}
+_ahead_seen: "list[Any]" = []
+_thread_names: "dict[int, Optional[str]]" = {}
 
 _RECOMPILED = 8  # after this many code objects for one source place, count hits on the first record
 
@@ -57,7 +57,7 @@ _importlib: "Optional[ModuleType]" = None  # the importlib module whose function
 class _Record:
     """One event as the hooks see it: live objects kept, derived fields left for the session."""
 
-    __slots__ = ("id", "kind", "name", "t0", "t1", "tid", "parent", "importer", "where")
+    __slots__ = ("id", "importer", "kind", "name", "parent", "t0", "t1", "tid", "where")
 
     def __init__(self, kind: str, name: str, parent: "Optional[_Record]", t0: "Optional[int]" = None) -> None:
         self.id = next(_ids)
@@ -68,43 +68,43 @@ class _Record:
         self.tid = _get_ident()
         self.parent = parent
         self.importer: "Optional[str]" = None
-        self.where: "Optional[Tuple[str, int]]" = None
+        self.where: "Optional[tuple[str, int]]" = None
 
 
 class _Search(_Record):
-    __slots__ = ("finder", "spec", "reason", "path", "namespace", "error", "ahead")
+    __slots__ = ("ahead", "error", "finder", "namespace", "path", "reason", "spec")
 
     def __init__(self, name: str, parent: "Optional[_Record]", t0: "Optional[int]" = None) -> None:
         _Record.__init__(self, "search", name, parent, t0)
         self.finder: "Any" = None
         self.spec: "Any" = None
         self.reason = "import"
-        self.path: "Optional[List[str]]" = None
+        self.path: "Optional[list[str]]" = None
         self.namespace = False
-        self.error: "Optional[Tuple[str, str]]" = None
-        self.ahead: "Optional[List[str]]" = None
+        self.error: "Optional[tuple[str, str]]" = None
+        self.ahead: "Optional[list[str]]" = None
 
 
 class _Load(_Record):
-    __slots__ = ("spec", "loader", "search", "error", "replaced", "namespace", "lazy")
+    __slots__ = ("error", "lazy", "loader", "namespace", "replaced", "search", "spec")
 
     def __init__(self, name: str, parent: "Optional[_Record]") -> None:
         _Record.__init__(self, "load", name, parent)
         self.spec: "Any" = None
         self.loader: "Any" = None
         self.search: "Optional[_Search]" = None
-        self.error: "Optional[Tuple[str, str]]" = None
+        self.error: "Optional[tuple[str, str]]" = None
         self.replaced = False
         self.namespace = False
         self.lazy = False
 
 
 class _Hit(_Record):
-    __slots__ = ("fromlist", "level", "count", "partial", "waited", "via", "code", "lasti", "missing")
+    __slots__ = ("code", "count", "fromlist", "lasti", "level", "missing", "partial", "via", "waited")
 
     def __init__(self, name: str, parent: "Optional[_Record]", t0: "Optional[int]" = None) -> None:
         _Record.__init__(self, "hit", name, parent, t0)
-        self.fromlist: "Tuple[str, ...]" = ()
+        self.fromlist: "tuple[str, ...]" = ()
         self.level = 0
         self.count = 1
         self.partial = False
@@ -112,19 +112,19 @@ class _Hit(_Record):
         self.via = "import"
         self.code: "Optional[CodeType]" = None
         self.lasti = -1
-        self.missing: "Optional[List[str]]" = None
+        self.missing: "Optional[list[str]]" = None
 
 
 class _Reload(_Record):
-    __slots__ = ("before", "added", "removed", "rebound", "error", "search", "by_proxy")
+    __slots__ = ("added", "before", "by_proxy", "error", "rebound", "removed", "search")
 
     def __init__(self, name: str, parent: "Optional[_Record]") -> None:
         _Record.__init__(self, "reload", name, parent)
-        self.before: "Optional[Dict[str, Any]]" = None
-        self.added: "List[str]" = []
-        self.removed: "List[str]" = []
-        self.rebound: "List[str]" = []
-        self.error: "Optional[Tuple[str, str]]" = None
+        self.before: "Optional[dict[str, Any]]" = None
+        self.added: "list[str]" = []
+        self.removed: "list[str]" = []
+        self.rebound: "list[str]" = []
+        self.error: "Optional[tuple[str, str]]" = None
         self.search: "Optional[_Search]" = None
         self.by_proxy = False
 
@@ -163,7 +163,7 @@ def _begin(rec: "_Record") -> None:
 def _thread_name(tid: int) -> "Optional[str]":
     threading = _modules_get("threading")  # only if the program loaded it: we never import it
     try:
-        thread = threading._active.get(tid) if threading is not None else None  # type: ignore[attr-defined]
+        thread = threading._active.get(tid) if threading is not None else None
         return None if thread is None else str(thread.name)
     except Exception:
         return None
@@ -181,24 +181,26 @@ def _emit(rec: "_Record", began: bool) -> None:
         try:
             sink(rec, began)
         except Exception as exc:  # a broken stream must never break the program's import
-            _note("stream", "writing the stream failed: %s: %s" % _describe(exc))
+            _note("stream", "writing the stream failed: {}: {}".format(*_describe(exc)))
 
 
 def _note(code: str, message: str) -> None:
     _notes.append((_clock(), code, message))
 
 
-def _describe(exc: BaseException) -> "Tuple[str, str]":
+def _describe(exc: BaseException) -> "tuple[str, str]":
     try:
         message = str(exc)
     except Exception:
-        message = "<unprintable %s>" % type(exc).__name__
+        message = f"<unprintable {type(exc).__name__}>"
     return type(exc).__qualname__, message
 
 
-_machinery: "Dict[str, bool]" = {}
+_machinery: "dict[str, bool]" = {}
 _MACHINERY_TAILS = (
-    "/importlib/__init__.py", "/importlib/util.py", "/importlib/_bootstrap.py",
+    "/importlib/__init__.py",
+    "/importlib/util.py",
+    "/importlib/_bootstrap.py",
     "/importlib/_bootstrap_external.py",
 )
 
@@ -207,9 +209,7 @@ def _is_machinery(filename: str) -> bool:
     """True for frames of importlib or of these hooks: never the code that asked for a module."""
     known = _machinery.get(filename)
     if known is None:
-        known = filename.startswith("<frozen importlib") or filename.replace("\\", "/").endswith(
-            _MACHINERY_TAILS
-        )
+        known = filename.startswith("<frozen importlib") or filename.replace("\\", "/").endswith(_MACHINERY_TAILS)
         _machinery[filename] = known
     return known
 
@@ -247,7 +247,7 @@ def _resolve(name: str, globals: "Any", level: int) -> "Optional[str]":
     bits = package.rsplit(".", level - 1)
     if len(bits) < level:
         return None
-    return "%s.%s" % (bits[0], name) if name else bits[0]
+    return f"{bits[0]}.{name}" if name else bits[0]
 
 
 def _owner(name: str, module: "Any") -> "Optional[int]":
@@ -286,10 +286,10 @@ def _import(name: str, globals: "Any" = None, locals: "Any" = None, fromlist: "A
     if not _active:
         return _orig_import(name, globals, locals, fromlist, level)
     try:
-        absname = name if level == 0 else _resolve(name, globals, level)
-        hit = _start_hit(name, absname, f, fromlist, level, "import") if absname else None
+        resolved = name if level == 0 else _resolve(name, globals, level)
+        hit = _start_hit(name, resolved, f, fromlist, level, "import") if resolved else None
     except Exception as exc:
-        _note("internal", "__import__ hook: %s: %s" % _describe(exc))
+        _note("internal", "__import__ hook: {}: {}".format(*_describe(exc)))
         hit = None
     if hit is None:
         return _orig_import(name, globals, locals, fromlist, level)
@@ -317,13 +317,14 @@ def _import_module(name: str, package: "Optional[str]" = None) -> "Any":
     if not _active:
         return _orig_import_module(name, package)
     try:
-        absname, level = name, 0
+        resolved: "str | None" = name
+        level = 0
         if isinstance(name, str) and name.startswith("."):
             level = len(name) - len(name.lstrip("."))
-            absname = _resolve(name[level:], {"__package__": package}, level)
-        hit = _start_hit(name, absname, f, (), level, "import_module") if absname else None
+            resolved = _resolve(name[level:], {"__package__": package}, level)
+        hit = _start_hit(name, resolved, f, (), level, "import_module") if resolved else None
     except Exception as exc:
-        _note("internal", "import_module hook: %s: %s" % _describe(exc))
+        _note("internal", "import_module hook: {}: {}".format(*_describe(exc)))
         hit = None
     if hit is None:
         return _orig_import_module(name, package)
@@ -421,12 +422,12 @@ def _reload(module: "Any") -> "Any":
     """importlib.reload while tracing: times the reload and records which names changed."""
     if not _active:
         return _orig_reload(module)
+    rec: "_Reload | None" = None
     try:
-        rec: "Optional[_Reload]" = _start_reload(module)
+        rec = _start_reload(module)
         _attribute(rec, _getframe(1))
     except Exception as exc:
-        _note("internal", "reload hook: %s: %s" % _describe(exc))
-        rec = None
+        _note("internal", "reload hook: {}: {}".format(*_describe(exc)))
     if rec is None:
         return _orig_reload(module)
     try:
@@ -482,7 +483,7 @@ class ImporttraceFinder:
         if not _active:
             return None
         meta_path = sys.meta_path
-        for i, finder in enumerate(meta_path):
+        for i, finder in enumerate(meta_path):  # noqa: B007 (i is used after the loop)
             if finder is self:
                 break
         else:
@@ -510,7 +511,7 @@ class ImporttraceFinder:
         _begin(rec)
         spec = None
         try:
-            for finder in meta_path[i + 1:]:
+            for finder in meta_path[i + 1 :]:
                 find_spec = getattr(finder, "find_spec", None)
                 if find_spec is None:
                     if _find_spec_legacy is None:
@@ -534,7 +535,7 @@ class ImporttraceFinder:
                 try:
                     _wrap(spec, rec)
                 except Exception as exc:
-                    _note("internal", "loader proxy: %s: %s" % _describe(exc))
+                    _note("internal", "loader proxy: {}: {}".format(*_describe(exc)))
         _end(rec)
         return spec
 
@@ -548,15 +549,14 @@ def _finder_name(finder: "Any") -> str:
     return type(finder).__qualname__
 
 
-def _shadowed(ahead: "List[Any]") -> None:
+def _shadowed(ahead: "list[Any]") -> None:
     for finder in ahead:
         if not any(finder is seen for seen in _ahead_seen):
             _ahead_seen.append(finder)
             _note(
                 "shadowed",
-                "%s was inserted ahead of importtrace's finder in sys.meta_path: modules it serves "
-                "are loaded without search and load events (they appear as unobserved loads)"
-                % _finder_name(finder),
+                f"{_finder_name(finder)} was inserted ahead of importtrace's finder in sys.meta_path: modules "
+                "it serves are loaded without search and load events (they appear as unobserved loads)",
             )
 
 
@@ -588,7 +588,7 @@ class _Proxy:
     """Stands in for spec.loader between find_spec and exec_module; the real loader is put back
     on the spec and the module before the module's code runs."""
 
-    __slots__ = ("_real", "_spec", "_search", "_rec")
+    __slots__ = ("_real", "_rec", "_search", "_spec")
 
     def __init__(self, real: "Any", spec: "Any", search: "_Search") -> None:
         self._real = real
@@ -784,32 +784,45 @@ def install(clock: "Optional[Callable[[], int]]" = None) -> None:
     _active = True
 
 
-def uninstall() -> "List[Tuple[int, str, str]]":
+def uninstall() -> "list[tuple[int, str, str]]":
     """Take the hooks out again; where another tool replaced one of ours since, leave theirs in place
     (ours then passes every call straight through).  Returns notes on what was left."""
     global _active, _clock, _importlib
-    left: "List[Tuple[int, str, str]]" = []
+    left: "list[tuple[int, str, str]]" = []
     if not _active:
         return left
     _active = False
     if builtins.__import__ is _import:
         builtins.__import__ = _orig_import
     else:
-        left.append((_clock(), "repatched", "builtins.__import__ was replaced by another tool during "
-                     "the trace; it was left in place and importtrace's wrapper now passes calls through"))
+        left.append(
+            (
+                _clock(),
+                "repatched",
+                "builtins.__import__ was replaced by another tool during "
+                "the trace; it was left in place and importtrace's wrapper now passes calls through",
+            )
+        )
     meta_path = sys.meta_path
     for i, finder in enumerate(meta_path):
         if finder is _finder:
             del meta_path[i]
             break
     if _importlib is not None:
-        for attr, ours, orig in (("import_module", _import_module, _orig_import_module),
-                                 ("reload", _reload, _orig_reload)):
+        for attr, ours, orig in (
+            ("import_module", _import_module, _orig_import_module),
+            ("reload", _reload, _orig_reload),
+        ):
             if getattr(_importlib, attr, None) is ours:
                 setattr(_importlib, attr, orig)
             else:
-                left.append((_clock(), "repatched", "importlib.%s was replaced by another tool during the "
-                             "trace; it was left in place" % attr))
+                left.append(
+                    (
+                        _clock(),
+                        "repatched",
+                        f"importlib.{attr} was replaced by another tool during the trace; it was left in place",
+                    )
+                )
         _importlib = None
     _clock = time.perf_counter_ns
     return left
@@ -849,11 +862,11 @@ def clock() -> int:
     return _clock()
 
 
-def events() -> "List[_Record]":
+def events() -> "list[_Record]":
     return _events
 
 
-def notes() -> "List[Tuple[int, str, str]]":
+def notes() -> "list[tuple[int, str, str]]":
     return _notes
 
 
@@ -862,5 +875,5 @@ def set_sink(sink: "Optional[Callable[[_Record, bool], None]]") -> None:
     _sink = sink
 
 
-def thread_names() -> "Dict[int, Optional[str]]":
+def thread_names() -> "dict[int, Optional[str]]":
     return dict(_thread_names)

@@ -6,24 +6,24 @@ Like the hooks, this module imports only what the interpreter has at start-up: a
 starts before the program imports anything, and stop() may run while an outer trace records.
 """
 
+import _thread
 import os
 import sys
 import time
-import _thread
 
 from . import _recorder
-from ._recorder import _Hit, _Load, _Proxy, _Record, _Reload, _Search, _finder_name
+from ._recorder import _finder_name, _Hit, _Load, _Proxy, _Record, _Reload, _Search
 from ._trace import Trace, TraceError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import CodeType
-    from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+    from typing import Any, Callable, Optional
 
     Clock = Callable[[], int]
 
 _lock = _thread.allocate_lock()
-_sessions: "List[Recording]" = []
+_sessions: "list[Recording]" = []
 _global: "Optional[Recording]" = None
 
 
@@ -40,7 +40,7 @@ class Recording:
         self._t0 = 0
         self._wall = 0.0
         self._tid = 0
-        self._modules: "Set[str]" = set()
+        self._modules: "set[str]" = set()
 
     def start(self) -> "Recording":
         """Begin recording; traces nest, and each keeps the events of its own window."""
@@ -71,8 +71,8 @@ class Recording:
             if self not in _sessions:
                 raise TraceError("this recording was never started")
             t_end = _recorder.clock()
-            records = _recorder.events()[self._index:]
-            notes = list(_recorder.notes()[self._notes_index:])
+            records = _recorder.events()[self._index :]
+            notes = list(_recorder.notes()[self._notes_index :])
             _sessions.remove(self)
             last = not _sessions
             if last:
@@ -109,7 +109,7 @@ class Recording:
 
     def __repr__(self) -> str:
         if self._trace is not None:
-            return "<Recording stopped: %r>" % (self._trace,)
+            return f"<Recording stopped: {self._trace!r}>"
         return "<Recording %s>" % ("recording" if self._started else "not started")
 
 
@@ -148,7 +148,7 @@ def stop() -> Trace:
 _external = sys.modules["_frozen_importlib_external"]
 _bootstrap = sys.modules["_frozen_importlib"]
 _zipimporter = getattr(sys.modules.get("zipimport"), "zipimporter", None)
-_MODULE_TYPES: "List[Tuple[Any, str]]" = [
+_MODULE_TYPES: "list[tuple[Any, str]]" = [
     (_external.ExtensionFileLoader, "extension"),
     (_external.SourcelessFileLoader, "bytecode"),
     (_external.SourceFileLoader, "source"),
@@ -163,7 +163,7 @@ class Exporter:
 
     def __init__(self, t0: int, main_tid: int) -> None:
         self.t0 = t0
-        self.threads: "Dict[int, int]" = {main_tid: 1}
+        self.threads: "dict[int, int]" = {main_tid: 1}
 
     def thread(self, tid: int) -> int:
         n = self.threads.get(tid)
@@ -171,9 +171,9 @@ class Exporter:
             n = self.threads[tid] = len(self.threads) + 1
         return n
 
-    def event(self, rec: "_Record") -> "Dict[str, Any]":
+    def event(self, rec: "_Record") -> "dict[str, Any]":
         parent = rec.parent
-        d: "Dict[str, Any]" = {
+        d: "dict[str, Any]" = {
             "id": rec.id,
             "kind": rec.kind,
             "name": rec.name,
@@ -231,17 +231,21 @@ class Exporter:
         return d
 
 
-def export(records: "List[_Record]", notes: "List[Tuple[int, str, str]]", recording: Recording,
-           t_end: int) -> "Tuple[Dict[str, Any], List[Dict[str, Any]]]":
+def export(
+    records: "list[_Record]", notes: "list[tuple[int, str, str]]", recording: Recording, t_end: int
+) -> "tuple[dict[str, Any], list[dict[str, Any]]]":
     """The header and event dicts of a finished recording."""
     exp = Exporter(recording._t0, recording._tid)
     events = [exp.event(rec) for rec in records]
     loaded = {rec.name for rec in records if rec.kind == "load"}
-    extra = [_unobserved(name, exp, t_end, recording._tid) for name in list(sys.modules)
-             if name not in recording._modules and name not in loaded and not _own(name)]
+    extra = [
+        _unobserved(name, exp, t_end, recording._tid)
+        for name in list(sys.modules)
+        if name not in recording._modules and name not in loaded and not _own(name)
+    ]
     events.extend(e for e in extra if e is not None)
     thread_names = _recorder.thread_names()
-    header: "Dict[str, Any]" = {
+    header: "dict[str, Any]" = {
         "format": "importtrace",
         "version": 1,
         "python": "%d.%d.%d" % sys.version_info[:3],
@@ -260,7 +264,7 @@ def export(records: "List[_Record]", notes: "List[Tuple[int, str, str]]", record
     return header, events
 
 
-def _unobserved(name: str, exp: Exporter, t_end: int, tid: int) -> "Optional[Dict[str, Any]]":
+def _unobserved(name: str, exp: Exporter, t_end: int, tid: int) -> "Optional[dict[str, Any]]":
     """A module that appeared in sys.modules without a load the hooks saw: another finder ahead of
     ours loaded it, or code put it there directly."""
     module = sys.modules.get(name)
@@ -296,11 +300,11 @@ def _cwd() -> "Optional[str]":
         return None
 
 
-def _where(where: "Optional[Tuple[str, int]]") -> "Optional[str]":
+def _where(where: "Optional[tuple[str, int]]") -> "Optional[str]":
     return None if where is None else "%s:%d" % where
 
 
-def _error(error: "Optional[Tuple[str, str]]") -> "Optional[Dict[str, str]]":
+def _error(error: "Optional[tuple[str, str]]") -> "Optional[dict[str, str]]":
     return None if error is None else {"type": error[0], "message": error[1]}
 
 

@@ -8,8 +8,9 @@ has at start-up, because `importtrace.stop()` builds a Trace while an outer trac
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
     import os
+    from collections.abc import Iterable, Iterator
+    from typing import Any, Optional, Union
 
 FORMAT = "importtrace"
 VERSION = 1
@@ -17,18 +18,40 @@ KINDS = ("search", "load", "hit", "reload")
 
 COMMON_FIELDS = ("id", "kind", "name", "start", "duration", "thread", "parent", "importer", "where")
 KIND_FIELDS = {
-    "search": ("reason", "finder", "found", "origin", "loader", "package", "namespace", "path", "ahead",
-               "error"),
-    "load": ("origin", "loader", "module_type", "self_duration", "search", "replaced", "observed",
-             "namespace", "lazy", "unfinished", "error"),
+    "search": ("reason", "finder", "found", "origin", "loader", "package", "namespace", "path", "ahead", "error"),
+    "load": (
+        "origin",
+        "loader",
+        "module_type",
+        "self_duration",
+        "search",
+        "replaced",
+        "observed",
+        "namespace",
+        "lazy",
+        "unfinished",
+        "error",
+    ),
     "hit": ("fromlist", "level", "count", "via", "partial", "waited", "missing"),
     "reload": ("added", "removed", "rebound", "search", "error"),
 }
 _ALL_FIELDS = COMMON_FIELDS + tuple(sorted({f for fs in KIND_FIELDS.values() for f in fs}))
-_DEFAULTS = {
-    "found": None, "package": None, "namespace": False, "replaced": False, "observed": True,
-    "lazy": False, "unfinished": False, "fromlist": [], "level": 0, "count": 1, "partial": False,
-    "waited": False, "added": [], "removed": [], "rebound": [],
+_DEFAULTS: "dict[str, Any]" = {
+    "found": None,
+    "package": None,
+    "namespace": False,
+    "replaced": False,
+    "observed": True,
+    "lazy": False,
+    "unfinished": False,
+    "fromlist": [],
+    "level": 0,
+    "count": 1,
+    "partial": False,
+    "waited": False,
+    "added": [],
+    "removed": [],
+    "rebound": [],
 }
 
 
@@ -66,9 +89,9 @@ class Event:
     loader: "Optional[str]"
     package: "Optional[bool]"
     namespace: bool
-    path: "Optional[List[str]]"
-    ahead: "Optional[List[str]]"
-    error: "Optional[Dict[str, str]]"
+    path: "Optional[list[str]]"
+    ahead: "Optional[list[str]]"
+    error: "Optional[dict[str, str]]"
     # load
     module_type: "Optional[str]"
     self_duration: "Optional[int]"
@@ -78,24 +101,24 @@ class Event:
     lazy: bool
     unfinished: bool
     # hit
-    fromlist: "List[str]"
+    fromlist: "list[str]"
     level: int
     count: int
     via: "Optional[str]"
     partial: bool
     waited: bool
-    missing: "Optional[List[str]]"
+    missing: "Optional[list[str]]"
     # reload
-    added: "List[str]"
-    removed: "List[str]"
-    rebound: "List[str]"
+    added: "list[str]"
+    removed: "list[str]"
+    rebound: "list[str]"
 
     def __init__(self, **fields: "Any") -> None:
         for name in _ALL_FIELDS:
             default = _DEFAULTS.get(name)
             setattr(self, name, fields.pop(name, list(default) if isinstance(default, list) else default))
         if fields:
-            raise TypeError("unknown event fields: %s" % ", ".join(sorted(fields)))
+            raise TypeError("unknown event fields: {}".format(", ".join(sorted(fields))))
 
     @property
     def end(self) -> "Optional[int]":
@@ -120,7 +143,7 @@ class Event:
         tail = self.where.rpartition(":")[2]
         return int(tail) if tail.isdigit() else None
 
-    def to_dict(self) -> "Dict[str, Any]":
+    def to_dict(self) -> "dict[str, Any]":
         """The event as one JSON-ready object: the common fields, then its kind's fields."""
         out = {name: getattr(self, name) for name in COMMON_FIELDS}
         for name in KIND_FIELDS.get(self.kind, ()):
@@ -145,23 +168,23 @@ class Trace:
     """What a traced block did to the import system: ``events`` in the order they began,
     ``header`` with the run's context, and queries over both."""
 
-    def __init__(self, events: "Iterable[Event]", header: "Optional[Dict[str, Any]]" = None) -> None:
-        self.events: "List[Event]" = list(events)
-        self.header: "Dict[str, Any]" = dict(header or {})
+    def __init__(self, events: "Iterable[Event]", header: "Optional[dict[str, Any]]" = None) -> None:
+        self.events: "list[Event]" = list(events)
+        self.header: "dict[str, Any]" = dict(header or {})
         self.header.setdefault("format", FORMAT)
         self.header.setdefault("version", VERSION)
-        self._by_id: "Dict[int, Event]" = {e.id: e for e in self.events}
-        self._children: "Optional[Dict[int, List[Event]]]" = None
+        self._by_id: "dict[int, Event]" = {e.id: e for e in self.events}
+        self._children: "Optional[dict[int, list[Event]]]" = None
         _fill_self_durations(self.events, self._by_id)
 
     # --- construction and files ------------------------------------------------------------
 
     @classmethod
-    def from_dicts(cls, header: "Dict[str, Any]", events: "Iterable[Dict[str, Any]]") -> "Trace":
+    def from_dicts(cls, header: "dict[str, Any]", events: "Iterable[dict[str, Any]]") -> "Trace":
         """Build a trace from its serialised form (what save() writes, one dict per event)."""
         return cls((_event_from_dict(d) for d in events), header)
 
-    def to_dicts(self) -> "Tuple[Dict[str, Any], List[Dict[str, Any]]]":
+    def to_dicts(self) -> "tuple[dict[str, Any], list[dict[str, Any]]]":
         return dict(self.header), [e.to_dict() for e in self.events]
 
     def save(self, path: "Union[str, os.PathLike[str]]") -> None:
@@ -178,50 +201,48 @@ class Trace:
         return int(self.header.get("duration") or 0)
 
     @property
-    def notes(self) -> "List[Dict[str, Any]]":
+    def notes(self) -> "list[dict[str, Any]]":
         """What the tracer could not see, or had to leave (another finder ahead of it, ...)."""
         return list(self.header.get("notes") or [])
 
     @property
-    def preloaded(self) -> "List[str]":
+    def preloaded(self) -> "list[str]":
         """Modules already in sys.modules when the trace started (imports of these are hits)."""
         return list(self.header.get("preloaded") or [])
 
     # --- queries --------------------------------------------------------------------------
 
-    def of_kind(self, kind: str) -> "List[Event]":
+    def of_kind(self, kind: str) -> "list[Event]":
         return [e for e in self.events if e.kind == kind]
 
-    def loaded(self, pattern: "Optional[str]" = None) -> "List[str]":
+    def loaded(self, pattern: "Optional[str]" = None) -> "list[str]":
         """Modules that were loaded (created and executed) and stayed loaded, in load order."""
-        return _names(e for e in self.events if e.kind == "load" and e.error is None
-                      and _matches(e.name, pattern))
+        return _names(e for e in self.events if e.kind == "load" and e.error is None and _matches(e.name, pattern))
 
-    def searched(self, pattern: "Optional[str]" = None) -> "List[str]":
+    def searched(self, pattern: "Optional[str]" = None) -> "list[str]":
         """Modules some finder was asked for, found or not, in order."""
         return _names(e for e in self.events if e.kind == "search" and _matches(e.name, pattern))
 
-    def hit(self, pattern: "Optional[str]" = None) -> "List[str]":
+    def hit(self, pattern: "Optional[str]" = None) -> "list[str]":
         """Modules served from sys.modules (the cache) at least once, in order."""
         return _names(e for e in self.events if e.kind == "hit" and _matches(e.name, pattern))
 
-    def reloaded(self, pattern: "Optional[str]" = None) -> "List[str]":
+    def reloaded(self, pattern: "Optional[str]" = None) -> "list[str]":
         return _names(e for e in self.events if e.kind == "reload" and _matches(e.name, pattern))
 
-    def requested(self, pattern: "Optional[str]" = None) -> "List[str]":
+    def requested(self, pattern: "Optional[str]" = None) -> "list[str]":
         """Every module something asked for: searched, loaded or hit."""
-        return _names(e for e in self.events if e.kind in ("search", "load", "hit")
-                      and _matches(e.name, pattern))
+        return _names(e for e in self.events if e.kind in ("search", "load", "hit") and _matches(e.name, pattern))
 
-    def failed(self) -> "List[Event]":
+    def failed(self) -> "list[Event]":
         """Searches that found nothing and loads or reloads whose code raised."""
         return [e for e in self.events if e.failed]
 
-    def cycles(self) -> "List[Event]":
+    def cycles(self) -> "list[Event]":
         """Hits on a module that was still initialising in the same thread: circular imports."""
         return [e for e in self.events if e.kind == "hit" and e.partial]
 
-    def requests(self, name: str) -> "List[Event]":
+    def requests(self, name: str) -> "list[Event]":
         """Every event about module ``name``: each search, load, hit and reload, in order."""
         return [e for e in self.events if e.name == name]
 
@@ -231,12 +252,12 @@ class Trace:
                 return e
         return None
 
-    def why(self, name: str) -> "List[Event]":
+    def why(self, name: str) -> "list[Event]":
         """The chain of loads that first brought ``name`` in, outermost first, ending with its own
         load; each event's ``importer`` and ``where`` say which statement asked.  Empty if never loaded."""
         event = self.first_load(name)
-        chain: "List[Event]" = []
-        seen: "Set[int]" = set()
+        chain: "list[Event]" = []
+        seen: "set[int]" = set()
         while event is not None and event.id not in seen:
             seen.add(event.id)
             chain.append(event)
@@ -250,10 +271,10 @@ class Trace:
     def parent(self, event: "Event") -> "Optional[Event]":
         return self._by_id.get(event.parent) if event.parent is not None else None
 
-    def children(self, event: "Optional[Event]") -> "List[Event]":
+    def children(self, event: "Optional[Event]") -> "list[Event]":
         """Events that happened directly inside ``event`` (inside nothing, for None)."""
         if self._children is None:
-            kids: "Dict[int, List[Event]]" = {}
+            kids: "dict[int, list[Event]]" = {}
             for e in self.events:
                 key = e.parent if e.parent in self._by_id else 0
                 kids.setdefault(key or 0, []).append(e)
@@ -275,11 +296,11 @@ class Trace:
         counts = {k: 0 for k in KINDS}
         for e in self.events:
             counts[e.kind] = counts.get(e.kind, 0) + 1
-        return "<Trace %s>" % ", ".join("%d %ss" % (n, k) for k, n in counts.items())
+        return "<Trace {}>".format(", ".join("%d %ss" % (n, k) for k, n in counts.items()))
 
 
-def _names(events: "Iterable[Event]") -> "List[str]":
-    seen: "Dict[str, None]" = {}
+def _names(events: "Iterable[Event]") -> "list[str]":
+    seen: "dict[str, None]" = {}
     for e in events:
         seen.setdefault(e.name, None)
     return list(seen)
@@ -296,9 +317,9 @@ def _matches(name: str, pattern: "Optional[str]") -> bool:
     return fnmatchcase(name, pattern)
 
 
-def _fill_self_durations(events: "List[Event]", by_id: "Dict[int, Event]") -> None:
+def _fill_self_durations(events: "list[Event]", by_id: "dict[int, Event]") -> None:
     """Self time of loads and reloads: their duration minus their nested searches, loads and reloads."""
-    nested: "Dict[int, int]" = {}
+    nested: "dict[int, int]" = {}
     for e in events:
         if e.kind in ("search", "load", "reload") and e.parent is not None and e.duration is not None:
             nested[e.parent] = nested.get(e.parent, 0) + e.duration
@@ -312,31 +333,31 @@ _OPTIONAL_INT = ("duration", "parent", "search", "self_duration", "level", "coun
 _OPTIONAL_STR = ("importer", "where", "reason", "finder", "origin", "loader", "module_type", "via")
 
 
-def _event_from_dict(d: "Dict[str, Any]") -> "Event":
+def _event_from_dict(d: "dict[str, Any]") -> "Event":
     """Check one serialised event and build it; ValueError says what is wrong."""
     if not isinstance(d, dict):
         raise ValueError("an event must be a JSON object")
     kind = d.get("kind")
     if kind not in KIND_FIELDS:
-        raise ValueError("unknown event kind %r" % (kind,))
+        raise ValueError(f"unknown event kind {kind!r}")
     if not isinstance(d.get("name"), str):
         raise ValueError("event without a module name")
     for f in _INT_FIELDS:
         if not _is_int(d.get(f)):
-            raise ValueError("field %r must be an integer" % f)
+            raise ValueError(f"field {f!r} must be an integer")
     for f in _OPTIONAL_INT:
         if d.get(f) is not None and not _is_int(d.get(f)):
-            raise ValueError("field %r must be an integer or null" % f)
+            raise ValueError(f"field {f!r} must be an integer or null")
     for f in _OPTIONAL_STR:
         if d.get(f) is not None and not isinstance(d.get(f), str):
-            raise ValueError("field %r must be a string or null" % f)
+            raise ValueError(f"field {f!r} must be a string or null")
     error = d.get("error")
     if error is not None and not (isinstance(error, dict) and all(isinstance(v, str) for v in error.values())):
         raise ValueError("field 'error' must be an object of strings or null")
     for f in ("fromlist", "added", "removed", "rebound", "path", "ahead", "missing"):
         value = d.get(f)
         if value is not None and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
-            raise ValueError("field %r must be a list of strings" % f)
+            raise ValueError(f"field {f!r} must be a list of strings")
     known = {k: v for k, v in d.items() if k in _ALL_FIELDS and v is not None}
     return Event(**known)
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import IO, Any, Dict, List, Union
+from typing import IO, Any
 
 from ._trace import FORMAT, VERSION, Trace, TraceFileError, _event_from_dict
 
 
-def write(trace: Trace, path: Union[str, "os.PathLike[str]"]) -> None:
+def write(trace: Trace, path: str | "os.PathLike[str]") -> None:
     """Write trace to path (``-`` is not special here; the command line handles stdout)."""
     with open(path, "w", encoding="ascii") as out:
         dump(trace, out)
@@ -36,18 +36,18 @@ def dumps(trace: Trace) -> str:
     return buf.getvalue()
 
 
-def _line(obj: Dict[str, Any]) -> str:
+def _line(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=True, separators=(",", ":")) + "\n"
 
 
-def read(path: Union[str, "os.PathLike[str]"]) -> Trace:
+def read(path: str | "os.PathLike[str]") -> Trace:
     """Load a trace file; TraceFileError names the file and line of anything wrong with it."""
     name = os.fspath(path)
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as exc:
-        raise TraceFileError("%s: cannot read: %s" % (name, exc.strerror or exc)) from None
+        raise TraceFileError(f"{name}: cannot read: {exc.strerror or exc}") from None
     return parse(data, name)
 
 
@@ -62,18 +62,18 @@ def parse(data: bytes, name: str = "<trace>") -> Trace:
     if complete_last:
         lines.pop()
     if not lines or not lines[0].strip():
-        raise TraceFileError("%s: empty file: not an importtrace trace" % name)
+        raise TraceFileError(f"{name}: empty file: not an importtrace trace")
     header = _decode(lines[0], name, 1)
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise TraceFileError("%s:1: not an importtrace trace (no importtrace header)" % name)
+        raise TraceFileError(f"{name}:1: not an importtrace trace (no importtrace header)")
     version = header.get("version")
     if not isinstance(version, int) or version > VERSION:
         raise TraceFileError(
             "%s:1: trace format version %r is newer than this importtrace reads (%d)" % (name, version, VERSION)
         )
     stream = bool(header.get("stream"))
-    events: Dict[int, Dict[str, Any]] = {}
-    order: List[int] = []
+    events: dict[int, dict[str, Any]] = {}
+    order: list[int] = []
     ended = False
     for number, raw in enumerate(lines[1:], start=2):
         last = number == len(lines)
