@@ -283,6 +283,9 @@ def _import(name: str, globals: "Any" = None, locals: "Any" = None, fromlist: "A
         if absname not in _loading and _modules_get(absname) is not None:
             hit.count += 1
             return _orig_import(name, globals, locals, fromlist, level)
+    if globals is None and level:
+        # Omitted globals and globals=None fail differently in C (KeyError vs TypeError): omit them.
+        return _orig_import(name, locals=locals, fromlist=fromlist, level=level)
     if not _active:
         return _orig_import(name, globals, locals, fromlist, level)
     try:
@@ -380,11 +383,8 @@ def _start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: i
     hit = _Hit(absname, _top())
     hit.via = via
     hit.level = level
-    if fromlist:
-        try:
-            hit.fromlist = tuple(str(x) for x in fromlist)
-        except Exception:
-            pass
+    if type(fromlist) in (tuple, list) and all(type(x) is str for x in fromlist):
+        hit.fromlist = tuple(fromlist)  # never iterate or str() other objects: that could change them
     hit.code = code
     hit.lasti = lasti
     hit.importer = importer
@@ -723,6 +723,19 @@ class _Exec(_ExecOnly):
             self._restore(None)
             self._close(rec, None, exc)
             raise
+
+
+def _disguise(func: "Any") -> None:
+    """Make func's frames look like importlib's _call_with_frames_removed, so that CPython trims them
+    from import tracebacks together with the importlib frames around them, exactly as untraced."""
+    changes = {"co_filename": "<frozen importlib._bootstrap>", "co_name": "_call_with_frames_removed"}
+    if sys.version_info >= (3, 11):
+        changes["co_qualname"] = "_call_with_frames_removed"
+    func.__code__ = func.__code__.replace(**changes)
+
+
+for _method in (_Legacy.load_module, _ExecOnly.exec_module, _Exec.create_module):
+    _disguise(_method)
 
 
 def _snapshot(rec: "_Reload", module: "Any") -> None:

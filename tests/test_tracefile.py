@@ -1,0 +1,125 @@
+"""Trace.save / importtrace.load: a documented JSON Lines file that round-trips and is never executed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+import importtrace
+from importtrace import Trace, TraceFileError
+
+from .conftest import Project
+
+
+@pytest.fixture
+def sample(project: Project, fake_clock: Callable[[], int]) -> Trace:
+    project.write({
+        "ft/__init__.py": "from . import a\n",
+        "ft/a.py": "import json\ntry:\n    import ft_missing\nexcept ImportError:\n    pass\n",
+        "ft/bad.py": "raise ValueError('\\x1b[31m red \\u2603')\n",
+    })
+    with importtrace.trace(clock=fake_clock) as t:
+        import ft  # noqa: F401
+        import ft.a  # noqa: F401
+
+        try:
+            import ft.bad  # noqa: F401
+        except ValueError:
+            pass
+    return t.trace
+
+
+def test_round_trip_is_exact(sample: Trace, tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    sample.save(path)
+    loaded = importtrace.load(path)
+    assert loaded == sample
+    assert [e.to_dict() for e in loaded.events] == [e.to_dict() for e in sample.events]
+    assert loaded.header == {**sample.header, "format": "importtrace", "version": 1}
+    assert loaded.why("ft.a") == sample.why("ft.a")
+    assert loaded.failed() == sample.failed() and len(loaded.failed()) == 2
+
+
+def test_file_layout_is_header_events_end(sample: Trace, tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    sample.save(path)
+    lines = path.read_text().splitlines()
+    header = json.loads(lines[0])
+    assert header["format"] == "importtrace" and header["version"] == 1 and "preloaded" in header
+    events = [json.loads(line) for line in lines[1:-1]]
+    assert [e["id"] for e in events] == [e.id for e in sample.events]
+    assert json.loads(lines[-1]) == {"end": True, "events": len(events)}
+    assert all(line.isascii() for line in lines)  # escapes keep odd names and messages intact
+
+
+def test_empty_trace_round_trips(tmp_path: Path) -> None:
+    with importtrace.trace() as t:
+        pass
+    t.save(tmp_path / "e.jsonl")
+    assert importtrace.load(tmp_path / "e.jsonl").events == []
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(text)
+    return path
+
+
+HEADER = '{"format":"importtrace","version":1}\n'
+EVENT = '{"id":1,"kind":"hit","name":"os","start":0,"duration":1,"thread":1,"parent":null}\n'
+END = '{"end":true,"events":1}\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty file"),
+        ("not json\n", ":1: not valid JSON"),
+        ('{"format":"other"}\n', ":1: not an importtrace trace"),
+        ('{"format":"importtrace","version":99}\n' + END, ":1: trace format version 99 is newer"),
+        (HEADER + "{oops\n" + END, ":2: not valid JSON"),
+        (HEADER + EVENT + '{"id":2,"kind":"hit"', ":3: truncated line"),
+        (HEADER + EVENT, "truncated: no end record"),
+        (HEADER + EVENT + '{"end":true,"events":5}\n', ":3: end record counts 5 events but the file holds 1"),
+        (HEADER + EVENT + EVENT + END, ":3: event id 1 appears twice"),
+        (HEADER + EVENT.replace('"id":1', '"id":"1"') + END, ":2: bad event: field 'id' must be an integer"),
+        (HEADER + EVENT.replace('"hit"', '"exec"') + END, ":2: bad event: unknown event kind 'exec'"),
+        (HEADER + "[1, 2]\n" + END, ":2: expected a JSON object"),
+        (HEADER + EVENT + END + EVENT, ":4: data after the end record"),
+        (HEADER.encode().decode() + "\udcff\n", ":2: not UTF-8"),
+    ],
+)
+def test_malformed_files_name_the_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(TraceFileError) as info:
+        importtrace.load(path)
+    assert str(info.value).startswith(str(path)) and message in str(info.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(TraceFileError, match="cannot read"):
+        importtrace.load(tmp_path / "nope.jsonl")
+
+
+def test_nothing_in_a_trace_file_is_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    payload = "__import__('pathlib').Path(%r).touch()" % str(marker)
+    event = {"id": 1, "kind": "load", "name": payload, "start": 0, "duration": 1, "thread": 1,
+             "parent": None, "importer": payload, "where": payload + ":1", "origin": payload}
+    path = _write(tmp_path, HEADER + json.dumps(event) + "\n" + END)
+    trace = importtrace.load(path)
+    assert trace.events[0].name == payload and not marker.exists()
+
+
+def test_stream_files_tolerate_a_missing_end_and_a_cut_last_line(tmp_path: Path) -> None:
+    stream_header = '{"format":"importtrace","version":1,"stream":true}\n'
+    opened = '{"id":1,"kind":"load","name":"slow","start":0,"duration":null,"thread":1,"parent":null}\n'
+    closed = '{"id":1,"kind":"load","name":"slow","start":0,"duration":5,"thread":1,"parent":null}\n'
+    trace = importtrace.load(_write(tmp_path, stream_header + opened + closed + '{"id":2,"ki'))
+    assert trace.header["complete"] is False and [e.duration for e in trace.events] == [5]
+    trace = importtrace.load(_write(tmp_path, stream_header + opened))
+    assert trace.events[0].duration is None
