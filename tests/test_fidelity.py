@@ -9,16 +9,43 @@ import textwrap
 from pathlib import Path
 
 BROAD = [
-    "json", "re", "enum", "inspect", "argparse", "asyncio", "email.message", "importlib.metadata",
-    "logging", "dataclasses", "typing", "decimal", "xml.dom.minidom", "http.client", "sqlite3",
-    "collections", "functools", "threading", "subprocess", "tempfile", "zipfile", "csv", "pathlib",
-    "unittest", "urllib.request", "string", "textwrap", "fractions", "statistics", "uuid",
+    "json",
+    "re",
+    "enum",
+    "inspect",
+    "argparse",
+    "asyncio",
+    "email.message",
+    "importlib.metadata",
+    "logging",
+    "dataclasses",
+    "typing",
+    "decimal",
+    "xml.dom.minidom",
+    "http.client",
+    "sqlite3",
+    "collections",
+    "functools",
+    "threading",
+    "subprocess",
+    "tempfile",
+    "zipfile",
+    "csv",
+    "pathlib",
+    "unittest",
+    "urllib.request",
+    "string",
+    "textwrap",
+    "fractions",
+    "statistics",
+    "uuid",
 ]
 
 
 def run(code: str, cwd: Path) -> dict:  # type: ignore[type-arg]
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -47,7 +74,8 @@ def test_traced_program_loads_the_same_modules_as_untraced(tmp_path: Path) -> No
         %s
         import json as _json
         print(_json.dumps(sorted(set(sys.modules) - before)))
-        """ % imports.replace("\n", "\n        "),
+        """
+        % imports.replace("\n", "\n        "),
         tmp_path,
     )
     traced = run(
@@ -62,7 +90,8 @@ def test_traced_program_loads_the_same_modules_as_untraced(tmp_path: Path) -> No
         import json as _json
         print(_json.dumps({"modules": sorted(after - before), "loaded": trace.loaded(),
                            "unobserved": [e.name for e in trace.events if e.kind == "load" and not e.observed]}))
-        """ % imports.replace("\n", "\n        "),
+        """
+        % imports.replace("\n", "\n        "),
         tmp_path,
     )
     assert traced["modules"] == untraced

@@ -16,14 +16,16 @@ from .conftest import Project
 
 @pytest.fixture
 def sample(project: Project, fake_clock: Callable[[], int]) -> Trace:
-    project.write({
-        "ft/__init__.py": "from . import a\n",
-        "ft/a.py": "import json\ntry:\n    import ft_missing\nexcept ImportError:\n    pass\n",
-        "ft/bad.py": "raise ValueError('\\x1b[31m red \\u2603')\n",
-    })
+    project.write(
+        {
+            "ft/__init__.py": "from . import a\n",
+            "ft/a.py": "import json\ntry:\n    import ft_missing\nexcept ImportError:\n    pass\n",
+            "ft/bad.py": "raise ValueError('\\x1b[31m red \\u2603')\n",
+        }
+    )
     with importtrace.trace(clock=fake_clock) as t:
-        import ft  # noqa: F401
-        import ft.a  # noqa: F401
+        import ft
+        import ft.a
 
         try:
             import ft.bad  # noqa: F401
@@ -108,8 +110,18 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_nothing_in_a_trace_file_is_executed(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     payload = "__import__('pathlib').Path(%r).touch()" % str(marker)
-    event = {"id": 1, "kind": "load", "name": payload, "start": 0, "duration": 1, "thread": 1,
-             "parent": None, "importer": payload, "where": payload + ":1", "origin": payload}
+    event = {
+        "id": 1,
+        "kind": "load",
+        "name": payload,
+        "start": 0,
+        "duration": 1,
+        "thread": 1,
+        "parent": None,
+        "importer": payload,
+        "where": payload + ":1",
+        "origin": payload,
+    }
     path = _write(tmp_path, HEADER + json.dumps(event) + "\n" + END)
     trace = importtrace.load(path)
     assert trace.events[0].name == payload and not marker.exists()
