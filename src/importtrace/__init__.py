@@ -33,6 +33,7 @@ __all__ = [
     "TraceFileError",
     "__version__",
     "load",
+    "render",
     "start",
     "stop",
     "trace",
@@ -44,3 +45,11 @@ def load(path: "Union[str, os.PathLike[str]]") -> Trace:
     from ._tracefile import read
 
     return read(path)
+
+
+def render(trace: Trace, format: str = "timeline", **options: "object") -> str:
+    """Render a trace (live or loaded) as text: "timeline", "tree", "table", "jsonl", "chrome",
+    "importtime", "mermaid" or "html".  Options: see importtrace.renderers."""
+    from .renderers import render as _render
+
+    return _render(trace, format, **options)

@@ -318,14 +318,15 @@ def _matches(name: str, pattern: "Optional[str]") -> bool:
 
 
 def _fill_self_durations(events: "list[Event]", by_id: "dict[int, Event]") -> None:
-    """Self time of loads and reloads: their duration minus their nested searches, loads and reloads."""
+    """Self time of loads and reloads: their duration minus their nested searches, loads and reloads.
+    A value already present is kept: a filtered trace keeps the self time of the full one."""
     nested: "dict[int, int]" = {}
     for e in events:
         if e.kind in ("search", "load", "reload") and e.parent is not None and e.duration is not None:
             nested[e.parent] = nested.get(e.parent, 0) + e.duration
     for e in events:
-        if e.kind in ("load", "reload"):
-            e.self_duration = None if e.duration is None else max(0, e.duration - nested.get(e.id, 0))
+        if e.kind in ("load", "reload") and e.self_duration is None and e.duration is not None:
+            e.self_duration = max(0, e.duration - nested.get(e.id, 0))
 
 
 _INT_FIELDS = ("id", "start", "thread")

@@ -1,0 +1,4 @@
+"""pytest plugin (placeholder until the pytest issue lands).
+
+PYTEST_DONT_REWRITE
+"""
