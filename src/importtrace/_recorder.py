@@ -86,7 +86,7 @@ class _Search(_Record):
 
 
 class _Load(_Record):
-    __slots__ = ("error", "lazy", "loader", "namespace", "replaced", "search", "spec")
+    __slots__ = ("error", "lazy", "loader", "namespace", "origin", "replaced", "search", "spec")
 
     def __init__(self, name: str, parent: "Optional[_Record]") -> None:
         _Record.__init__(self, "load", name, parent)
@@ -97,6 +97,7 @@ class _Load(_Record):
         self.replaced = False
         self.namespace = False
         self.lazy = False
+        self.origin: "Optional[str]" = None  # for loads without a spec (the program's __main__)
 
 
 class _Hit(_Record):
@@ -748,7 +749,15 @@ def _snapshot(rec: "_Reload", module: "Any") -> None:
 # --- installing and removing the hooks -----------------------------------------------------------
 
 _finder = ImporttraceFinder()
-_own_code = {_import.__code__, _import_module.__code__, _reload.__code__}
+_own_code = {
+    _import.__code__,
+    _import_module.__code__,
+    _reload.__code__,
+    ImporttraceFinder.find_spec.__code__,
+    _Legacy.load_module.__code__,
+    _ExecOnly.exec_module.__code__,
+    _Exec.create_module.__code__,
+}
 _machinery[_import.__code__.co_filename] = True
 
 
@@ -890,3 +899,20 @@ def set_sink(sink: "Optional[Callable[[_Record, bool], None]]") -> None:
 
 def thread_names() -> "dict[int, Optional[str]]":
     return dict(_thread_names)
+
+
+def open_main() -> "_Load":
+    """A load record for the program's __main__, which runs by exec() rather than through a loader."""
+    rec = _Load("__main__", _top())
+    _begin(rec)
+    _push(rec)
+    return rec
+
+
+def close_main(rec: "_Load", module: "Any", exc: "Optional[BaseException]") -> None:
+    rec.origin = getattr(module, "__file__", None)
+    rec.loader = getattr(module, "__loader__", None)
+    if exc is not None:
+        rec.error = _describe(exc)
+    _pop(rec)
+    _end(rec)

@@ -181,7 +181,7 @@ class Exporter:
             "duration": None if rec.t1 is None else rec.t1 - rec.t0,
             "thread": self.thread(rec.tid),
             "parent": parent.id if parent is not None else None,
-            "importer": rec.importer,
+            "importer": _text(rec.importer),
             "where": _where(rec.where),
         }
         if isinstance(rec, _Hit):
@@ -203,7 +203,7 @@ class Exporter:
             d["reason"] = rec.reason
             d["found"] = spec is not None
             d["finder"] = _finder_name(rec.finder) if rec.finder is not None else None
-            d["origin"] = getattr(spec, "origin", None) if spec is not None else None
+            d["origin"] = _text(getattr(spec, "origin", None)) if spec is not None else None
             d["loader"] = _loader_name(spec, rec.namespace)
             d["package"] = getattr(spec, "submodule_search_locations", None) is not None if spec is not None else None
             d["namespace"] = rec.namespace
@@ -213,7 +213,7 @@ class Exporter:
         elif isinstance(rec, _Load):
             spec = rec.spec
             loader = _unwrap(rec.loader)
-            d["origin"] = getattr(spec, "origin", None)
+            d["origin"] = _text(rec.origin if rec.origin is not None else getattr(spec, "origin", None))
             d["loader"] = _loader_name(spec, rec.namespace) if loader is None else _finder_name(loader)
             d["module_type"] = "namespace" if rec.namespace else _module_type(loader)
             d["search"] = rec.search.id if rec.search is not None else None
@@ -282,7 +282,7 @@ def _unobserved(name: str, exp: Exporter, t_end: int, tid: int) -> "Optional[dic
         "parent": None,
         "importer": None,
         "where": None,
-        "origin": getattr(spec, "origin", None),
+        "origin": _text(getattr(spec, "origin", None)),
         "loader": _finder_name(loader) if loader is not None else None,
         "module_type": _module_type(loader),
         "observed": False,
@@ -302,6 +302,16 @@ def _cwd() -> "Optional[str]":
 
 def _where(where: "Optional[tuple[str, int]]") -> "Optional[str]":
     return None if where is None else "%s:%d" % where
+
+
+def _text(value: "Any") -> "str | None":
+    """A plain str (or None): trace data must hold only built-in types, whatever the program used."""
+    if value is None or type(value) is str:
+        return value
+    try:
+        return str(value)
+    except Exception:
+        return "<unprintable %s>" % type(value).__name__
 
 
 def _error(error: "Optional[tuple[str, str]]") -> "Optional[dict[str, str]]":

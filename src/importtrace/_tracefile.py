@@ -96,6 +96,9 @@ def parse(data: bytes, name: str = "<trace>") -> Trace:
                     "%s:%d: end record counts %d events but the file holds %d" % (name, number, count, len(order))
                 )
             ended = True
+            final = obj.get("header")
+            if stream and isinstance(final, dict):
+                header.update(final)  # a stream's end record carries the header known only at the end
             continue
         try:
             _event_from_dict(obj)

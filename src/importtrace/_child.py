@@ -1,0 +1,318 @@
+"""The program's side of `python -m importtrace`: run it exactly as `python` would, traced from its
+first line, and hand the trace to the command line however the program ends.
+
+PYTEST_DONT_REWRITE
+
+The command line starts ``python [same flags] _boot.py ...`` (or ``-c BOOT`` for a -c program: each
+way loads what the program's own way of starting loads); the bootstrap imports this module, which
+imports only importtrace's light recording modules, so the program's picture of sys.modules is the
+one it has under plain `python`.  Reading the script, exception printing and the exit status follow
+CPython's own code paths (pymain_run_python, _Py_HandleSystemExit, Py_FinalizeEx).
+"""
+
+# _signal, not signal: only the former is loaded at start-up.
+import _signal  # type: ignore[import-not-found]
+import marshal
+import os
+import sys
+
+from . import _jsonenc, _recorder, _session
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import CodeType, TracebackType
+    from typing import Any, Optional
+
+#: The command the parent runs after ``python [flags] -c`` for -c programs; its names are removed from
+#: __main__.  Other programs start from BOOT_FILE.
+BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from importtrace._child import main; main()"
+BOOT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_boot.py")
+_MAIN_KEYS = ("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__annotations__", "__builtins__")
+_external = sys.modules["_frozen_importlib_external"]
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main() -> None:
+    """argv: -c PKGDIR OUT STREAM MODE TARGET [ARGS...]; MODE is script, module or code."""
+    pkgdir, out, stream_path, mode, target = sys.argv[1:6]
+    args = sys.argv[6:]
+    safe = bool(sys.flags.isolated or getattr(sys.flags, "safe_path", False))
+    _unboot(pkgdir, from_file=sys.argv[0] != "-c", safe=safe)
+    main_module = sys.modules["__main__"]
+    globals_ = main_module.__dict__
+    for key in [k for k in globals_ if k not in _MAIN_KEYS]:
+        del globals_[key]
+    globals_["__doc__"] = None
+    program: "dict[str, Any]" = {"mode": mode, "target": target, "args": list(args)}
+    abspath = os.path.abspath(target) if mode == "script" else ""
+    if mode == "script" and _main_importer(abspath) is not None:
+        mode = "main"  # a directory or zip file with a __main__.py: python runs it through runpy
+    if mode in ("module", "main"):
+        import runpy  # noqa: F401  (python -m imports it before the program's first line too)
+    _set_path0(mode, target, abspath, safe)
+    sys.argv[:] = [{"module": "-m", "code": "-c"}.get(mode, target), *args]
+
+    stream = _Stream(stream_path) if stream_path else None
+    recording = _session.Recording()
+    if stream is not None:
+        stream.begin(recording)
+    recording.start()
+    pid = os.getpid()
+    main_rec = _recorder.open_main()
+    error: "Optional[BaseException]" = None
+    exit_exc: "Optional[SystemExit]" = None
+    try:
+        _run(mode, target, abspath, globals_)
+    except SystemExit as exc:
+        exit_exc = exc
+    except BaseException as exc:
+        error = exc
+    _recorder.close_main(main_rec, main_module, error)
+
+    status = 0
+    if error is not None:
+        _clean(error, set())
+        status = 1
+        program["exception"] = type(error).__qualname__
+        _print_uncaught(error)
+    elif exit_exc is not None:
+        status = _exit_status(exit_exc)
+    program["exit"] = status
+    _finalize()
+    if os.getpid() == pid:
+        old = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a second Ctrl-C must not lose the trace
+        try:
+            trace = recording.stop()
+            trace.header["program"] = program
+            _write(out, trace.to_dicts())
+            if stream is not None:
+                stream.end(trace)
+        finally:
+            _signal.signal(_signal.SIGINT, old)
+    if error is not None:
+        # Re-raise for the interpreter's own ending (exit status 1, or death by SIGINT for
+        # KeyboardInterrupt); the traceback was printed above, without importtrace's frames.
+        sys.excepthook = _quiet
+        raise error.with_traceback(None)
+    if status:
+        raise SystemExit(status)
+
+
+def _unboot(pkgdir: str, from_file: bool, safe: bool) -> None:
+    """Take out what the bootstrap added: its sys.path entry (which only served to import importtrace)
+    and, when it ran as a file, the directory python added for it and its path-importer cache entry."""
+    if sys.path and sys.path[0] == pkgdir:
+        del sys.path[0]
+        if pkgdir not in sys.path:
+            sys.path_importer_cache.pop(pkgdir, None)
+    if from_file:
+        here = os.path.dirname(os.path.realpath(BOOT_FILE))
+        if not safe and sys.path and sys.path[0] == here:
+            del sys.path[0]
+        for key in (BOOT_FILE, os.path.realpath(BOOT_FILE)):
+            sys.path_importer_cache.pop(key, None)
+
+
+def _main_importer(path: str) -> "Any":
+    """What `python PATH` asks first: a path importer means PATH is a directory or zip file."""
+    try:
+        return _external.PathFinder._path_importer_cache(path)
+    except Exception:
+        return None
+
+
+def _set_path0(mode: str, target: str, abspath: str, safe: bool) -> None:
+    """sys.path[0] as python sets it: the script's directory (symlinks resolved), the directory or
+    zip itself, the current directory for -m, '' for -c; none of these with -P or -I except the
+    directory or zip, which python always adds."""
+    if mode == "code":
+        return  # python -c already did exactly this in the child
+    if mode == "script":
+        entry = os.path.dirname(os.path.realpath(abspath))
+    elif mode == "module":
+        entry = os.getcwd()
+    else:
+        entry = abspath
+    if mode == "main" or not safe:
+        sys.path.insert(0, entry)
+
+
+def _run(mode: str, target: str, abspath: str, globals_: "dict[str, Any]") -> None:
+    if mode == "code":
+        code = compile(target, "<string>", "exec")
+        _register_source(code, target)
+        exec(code, globals_)
+    elif mode == "module":
+        sys.modules["runpy"]._run_module_as_main(target)
+    elif mode == "main":
+        sys.modules["runpy"]._run_module_as_main("__main__", alter_argv=False)
+    else:
+        with open(abspath, "rb") as f:
+            source = f.read()
+        if source[:4] == _external.MAGIC_NUMBER:  # python runs a .pyc file given as the script
+            code = marshal.loads(source[16:])
+            globals_["__loader__"] = _external.SourcelessFileLoader("__main__", abspath)
+        else:
+            globals_["__loader__"] = _external.SourceFileLoader("__main__", abspath)
+            code = compile(source, abspath, "exec", dont_inherit=True)
+        globals_["__file__"] = abspath
+        globals_["__cached__"] = None
+        exec(code, globals_)
+
+
+def _register_source(code: "CodeType", source: str) -> None:
+    """Python 3.13+ keeps the -c source in linecache for tracebacks; it kept BOOT's, keep the program's."""
+    linecache = sys.modules.get("linecache")
+    cache = getattr(linecache, "cache", None)
+    if not isinstance(cache, dict):
+        return
+    lines = [line + "\n" for line in source.splitlines()]
+    if "<string>" in cache:
+        cache["<string>"] = (len(source), None, lines, "<string>")
+    for key, entry in list(cache.items()):
+        if not isinstance(key, str) and isinstance(entry, tuple) and entry[-1:] == ("<string>",):
+            del cache[key]
+            cache[code] = (len(source), None, lines, "<string>")
+
+
+def _exit_status(exc: SystemExit) -> int:
+    """What _Py_HandleSystemExit does: None is 0, an int is itself, anything else is printed and is 1."""
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return int(code)  # pytest exits with an IntEnum
+    try:
+        stream = sys.stderr if sys.stderr is not None else sys.__stderr__
+        if stream is not None:
+            stream.write(str(code) + "\n")
+            stream.flush()
+    except Exception:
+        pass
+    return 1
+
+
+def _print_uncaught(error: BaseException) -> None:
+    """Print as python does for an uncaught exception: through sys.excepthook."""
+    sys.last_type, sys.last_value, sys.last_traceback = type(error), error, error.__traceback__
+    if sys.version_info >= (3, 12):
+        sys.last_exc = error
+    try:
+        sys.excepthook(type(error), error, error.__traceback__)
+    except BaseException:
+        sys.__excepthook__(type(error), error, error.__traceback__)
+    try:
+        if sys.stderr is not None:
+            sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def _finalize() -> None:
+    """The first steps of Py_FinalizeEx, which may still import: join threads, run atexit handlers."""
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        try:
+            threading._shutdown()
+        except Exception:
+            pass
+    atexit = sys.modules.get("atexit")
+    if atexit is not None:
+        atexit._run_exitfuncs()
+
+
+def _write(path: str, data: "Any") -> None:
+    with open(path, "wb") as f:
+        marshal.dump(data, f)
+
+
+def _quiet(*args: "Any") -> None:
+    """sys.excepthook for the final re-raise: the traceback was already printed."""
+
+
+# --- tracebacks without importtrace ------------------------------------------------------------
+
+
+def _ours(code: "CodeType") -> bool:
+    """Code of importtrace itself: the hooks (some disguised as importlib) and this module."""
+    return _recorder.is_own_frame(code) or code.co_filename.startswith(_HERE + os.sep)
+
+
+def _clean(exc: BaseException, seen: "set[int]") -> None:
+    """Drop importtrace's frames from exc's traceback, its chained exceptions and exception groups."""
+    if id(exc) in seen:
+        return
+    seen.add(id(exc))
+    tb: "Optional[TracebackType]" = exc.__traceback__
+    kept: "list[TracebackType]" = []
+    while tb is not None:
+        if not _ours(tb.tb_frame.f_code) and not _is_bootstrap(tb):
+            kept.append(tb)
+        tb = tb.tb_next
+    if exc.__traceback__ is not None:
+        tb_type = type(exc.__traceback__)
+        new: "Optional[TracebackType]" = None
+        for entry in reversed(kept):
+            new = tb_type(new, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+        exc.__traceback__ = new
+    for chained in (exc.__cause__, exc.__context__):
+        if chained is not None:
+            _clean(chained, seen)
+    for inner in getattr(exc, "exceptions", ()) or ():
+        if isinstance(inner, BaseException):
+            _clean(inner, seen)
+
+
+def _is_bootstrap(tb: "TracebackType") -> bool:
+    """The -c frame that ran BOOT: the outermost frame, whose code names this module."""
+    code = tb.tb_frame.f_code
+    return tb.tb_frame.f_back is None and code.co_filename == "<string>" and "importtrace._child" in code.co_names
+
+
+# --- streaming: events as JSON Lines as they happen ---------------------------------------------
+
+
+class _Stream:
+    """Writes each event when it begins and again when it ends, unbuffered, so that os._exit or a
+    crash loses at most the event in flight; a forked child stops writing."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.exporter: "Optional[_session.Exporter]" = None
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self.close)
+
+    def begin(self, recording: "_session.Recording") -> None:
+        header = {
+            "format": "importtrace",
+            "version": 1,
+            "stream": True,
+            "python": "%d.%d.%d" % sys.version_info[:3],
+            "argv": list(sys.argv),
+        }
+        self._line(header)
+
+        def sink(rec: "_recorder._Record", began: bool) -> None:
+            if self.exporter is None:
+                self.exporter = _session.Exporter(recording._t0, recording._tid)
+            self._line(self.exporter.event(rec))
+
+        _recorder.set_sink(sink)
+
+    def end(self, trace: "Any") -> None:
+        header, events = trace.to_dicts()
+        for event in events:
+            self._line(event)
+        header.pop("format", None)
+        self._line({"end": True, "events": len(events), "header": header})
+        self.close()
+
+    def _line(self, obj: "dict[str, Any]") -> None:
+        if self.fd >= 0:
+            os.write(self.fd, (_jsonenc.dumps(obj) + "\n").encode("ascii"))
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
+            _recorder.set_sink(None)
+            os.close(fd)

@@ -1,0 +1,81 @@
+"""The text of `importtrace why` and `--why`: the chain of imports that first brought a module in,
+and every other request for it."""
+
+from __future__ import annotations
+
+import linecache
+
+from ._trace import Event, Trace
+
+
+def safe(text: str) -> str:
+    """Show control characters escaped, so names and paths cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _statement(where: str | None) -> str:
+    if not where:
+        return ""
+    filename, _, line = where.rpartition(":")
+    if not line.isdigit():
+        return ""
+    return safe(linecache.getline(filename, int(line)).strip())
+
+
+def _ms(ns: int | None) -> str:
+    return "?" if ns is None else "%.2f ms" % (ns / 1e6)
+
+
+def why_text(trace: Trace, module: str) -> str:
+    """Explain how module got into the program: one row per import statement in the chain, from the
+    program down to the module, then every other request for it."""
+    requests = trace.requests(module)
+    if not requests:
+        return "%s was not imported in this trace\n" % safe(module)
+    lines = []
+    chain = trace.why(module)
+    if chain:
+        lines.append("%s was first loaded by this chain of imports:" % safe(module))
+        rows = [(e.importer or "?", e.where or "?", _statement(e.where)) for e in chain if e.importer or e.where]
+        width = max(len(safe(r[0])) for r in rows) if rows else 0
+        where_width = min(60, max(len(safe(r[1])) for r in rows)) if rows else 0
+        for importer, where, statement in rows:
+            lines.append("  %-*s  %-*s  %s" % (width, safe(importer), where_width, safe(where), statement))
+        last = chain[-1]
+        lines.append(
+            "  %-*s  loaded from %s (%s, %s)"
+            % (width, safe(last.name), safe(last.origin or "?"), last.module_type or "?", _ms(last.duration))
+        )
+    else:
+        lines.append("%s was requested but never loaded in this trace" % safe(module))
+    others = [e for e in requests if not chain or e is not chain[-1]]
+    if others:
+        lines.append("Every request for %s:" % safe(module))
+        for e in others:
+            lines.append("  " + _describe(e))
+    return "\n".join(lines) + "\n"
+
+
+def _describe(e: Event) -> str:
+    who = "by %s at %s" % (safe(e.importer or "?"), safe(e.where or "?"))
+    if e.kind == "search":
+        if e.found:
+            what = "found by %s: %s" % (safe(e.finder or "?"), safe(e.origin or e.loader or ""))
+        else:
+            what = "not found"
+        return "search (%s) %s: %s" % (e.reason, who, what)
+    if e.kind == "load":
+        error = " FAILED: %s: %s" % (e.error["type"], safe(e.error["message"])) if e.error else ""
+        return "load %s, %s%s" % (who, _ms(e.duration), error)
+    if e.kind == "hit":
+        flags = "".join(
+            (
+                " (circular: module still initialising)" if e.partial else "",
+                " (waited for another thread)" if e.waited else "",
+            )
+        )
+        count = " x%d" % e.count if e.count != 1 else ""
+        return "hit %s%s%s" % (who, count, flags)
+    return "reload %s, %s" % (who, _ms(e.duration))

@@ -1,0 +1,380 @@
+"""`python -m importtrace`: the real command in subprocesses, on real scripts and packages."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import importtrace
+
+PROBE = """\
+import json, sys
+g = dict(globals())
+print(json.dumps({
+    "argv": sys.argv, "path0": sys.path[0], "name": __name__,
+    "keys": sorted(k for k in g if k.startswith("__")),
+    "file": g.get("__file__"), "cached": g.get("__cached__", "MISSING"), "package": g.get("__package__", "MISSING"),
+    "loader": getattr(g.get("__loader__"), "__name__", type(g.get("__loader__")).__name__),
+    "spec": None if g.get("__spec__") is None else g["__spec__"].name,
+    "cache_has_script": any(k.endswith(".py") for k in sys.path_importer_cache),
+}))
+"""
+
+
+def run(
+    args: list[str],
+    cwd: Path,
+    *,
+    traced: bool = True,
+    input: str | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, *(["-m", "importtrace"] if traced else []), *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, input=input, timeout=timeout, env=env)
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    root = write(
+        tmp_path / "app",
+        {
+            "sub/probe.py": PROBE,
+            "pkgm/__init__.py": "",
+            "pkgm/__main__.py": PROBE,
+            "pkgm/mod.py": PROBE,
+        },
+    )
+    with zipfile.ZipFile(root / "bundle.zip", "w") as z:
+        z.writestr("__main__.py", PROBE)
+    (root / "link.py").symlink_to(root / "sub" / "probe.py")
+    return root
+
+
+# --- the program runs as under plain python --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sub/probe.py", "a", "--flag"],
+        ["-m", "pkgm.mod", "x"],
+        ["-m", "pkgm", "y"],
+        ["pkgm", "z"],
+        ["bundle.zip", "q"],
+        ["link.py"],
+        ["-c", PROBE, "c"],
+        ["-mpkgm.mod"],
+    ],
+)
+def test_each_invocation_form_matches_plain_python(app: Path, args: list[str]) -> None:
+    plain = run(args, app, traced=False)
+    traced = run(["--format", "jsonl", "-o", os.devnull, *args], app)
+    assert plain.returncode == traced.returncode == 0, traced.stderr
+    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+
+
+def test_options_before_the_program_only(app: Path) -> None:
+    traced = run(["--format", "jsonl", "-o", "t.jsonl", "sub/probe.py", "-o", "--format"], app)
+    assert json.loads(traced.stdout)["argv"] == ["sub/probe.py", "-o", "--format"]
+    assert (app / "t.jsonl").exists()
+
+
+def test_report_goes_to_stderr_and_stdout_stays_the_programs(app: Path) -> None:
+    traced = run(["sub/probe.py"], app)
+    assert json.loads(traced.stdout)["name"] == "__main__"
+    assert "json" in traced.stderr and "__main__" in traced.stderr
+
+
+def test_stdin_is_the_programs(tmp_path: Path) -> None:
+    write(tmp_path, {"echo.py": "import sys\nprint(sys.stdin.read().upper())\n"})
+    traced = run(["--format", "jsonl", "-o", os.devnull, "echo.py"], tmp_path, input="hello")
+    assert traced.stdout == "HELLO\n"
+
+
+def test_relative_output_path_is_relative_to_where_importtrace_started(tmp_path: Path) -> None:
+    write(tmp_path, {"mover.py": "import os\nos.chdir(os.path.dirname(os.getcwd()))\nimport colorsys\n"})
+    (tmp_path / "run").mkdir()
+    traced = run(["--format", "jsonl", "-o", "out.jsonl", str(tmp_path / "mover.py")], tmp_path / "run")
+    assert traced.returncode == 0, traced.stderr
+    assert "colorsys" in importtrace.load(tmp_path / "run" / "out.jsonl").loaded()
+
+
+def test_main_appears_as_a_load_and_imports_nest_under_it(tmp_path: Path) -> None:
+    write(tmp_path, {"top.py": "import colorsys\n"})
+    traced = run(["--format", "jsonl", "-o", "t.jsonl", "top.py"], tmp_path)
+    trace = importtrace.load(tmp_path / "t.jsonl")
+    main = trace.first_load("__main__")
+    assert main is not None and main.origin == str(tmp_path / "top.py") and main.loader == "SourceFileLoader"
+    assert trace.first_load("colorsys").parent == main.id  # type: ignore[union-attr]
+    assert trace.header["program"]["mode"] == "script" and traced.returncode == 0
+
+
+# --- every way a program ends: same status, trace kept ------------------------------------------------
+
+ENDINGS = {
+    "normal": ("import colorsys\n", 0),
+    "exit3": ("import colorsys, sys\nsys.exit(3)\n", 3),
+    "exitmsg": ("import colorsys, sys\nsys.exit('goodbye now')\n", 1),
+    "exception": ("import colorsys\ndef f():\n    raise ValueError('boom')\nf()\n", 1),
+    "failing_import": ("import colorsys\ndef g():\n    import broken\ng()\n", 1),
+    "keyboard": ("import colorsys\nraise KeyboardInterrupt\n", -signal.SIGINT),
+    "sigint": (
+        "import colorsys, os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(10)\n",
+        -signal.SIGINT,
+    ),
+    "atexit": ("import atexit\ndef late():\n    import colorsys\natexit.register(late)\n", 0),
+    "thread": (
+        "import threading\ndef work():\n    import time; time.sleep(0.2); import colorsys\n"
+        "threading.Thread(target=work).start()\n",
+        0,
+    ),
+}
+
+
+@pytest.mark.parametrize("ending", sorted(ENDINGS))
+def test_every_ending_keeps_status_output_and_trace(tmp_path: Path, ending: str) -> None:
+    source, status = ENDINGS[ending]
+    write(tmp_path, {"prog.py": source, "broken.py": "import json\nraise RuntimeError('broken module')\n"})
+    plain = run(["prog.py"], tmp_path, traced=False)
+    traced = run(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path)
+    assert plain.returncode == traced.returncode == status
+    assert traced.stdout == plain.stdout and traced.stderr == plain.stderr  # tracebacks included
+    trace = importtrace.load(tmp_path / "t.jsonl")
+    assert "colorsys" in trace.loaded()
+    if ending == "failing_import":
+        assert trace.first_load("broken").error == {"type": "RuntimeError", "message": "broken module"}  # type: ignore[union-attr]
+
+
+def test_os_exit_without_stream_says_how_to_keep_the_trace(tmp_path: Path) -> None:
+    write(tmp_path, {"quit.py": "import colorsys, os\nos._exit(7)\n"})
+    traced = run(["--format", "jsonl", "-o", os.devnull, "quit.py"], tmp_path)
+    assert traced.returncode == 7
+    assert traced.stderr.count("\n") == 1 and "--stream FILE" in traced.stderr
+
+
+def test_stream_keeps_events_through_os_exit(tmp_path: Path) -> None:
+    write(tmp_path, {"quit.py": "import colorsys, os\nimport json\nos._exit(7)\n"})
+    traced = run(["--stream", "s.jsonl", "--format", "jsonl", "-o", "t.jsonl", "quit.py"], tmp_path)
+    assert traced.returncode == 7 and "recovered from the stream file" in traced.stderr
+    streamed = importtrace.load(tmp_path / "s.jsonl")
+    assert streamed.header["complete"] is False and {"colorsys", "json"} <= set(streamed.loaded())
+    assert importtrace.load(tmp_path / "t.jsonl").loaded() == streamed.loaded()
+
+
+def test_stream_of_a_normal_run_is_complete(tmp_path: Path) -> None:
+    write(tmp_path, {"ok.py": "import colorsys\nfor _ in range(5):\n    import colorsys\n"})
+    traced = run(["--stream", "s.jsonl", "--format", "jsonl", "-o", "t.jsonl", "ok.py"], tmp_path)
+    assert traced.returncode == 0
+    streamed, final = importtrace.load(tmp_path / "s.jsonl"), importtrace.load(tmp_path / "t.jsonl")
+    assert streamed.header.get("complete", True) is True
+    assert [e.to_dict() for e in streamed.events] == [e.to_dict() for e in final.events]
+
+
+def test_a_crash_loses_at_most_the_event_in_flight(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"crash.py": "import colorsys\nimport crasher\n", "crasher.py": "import ctypes\nctypes.string_at(0)\n"},
+    )
+    traced = run(["--stream", "s.jsonl", "--format", "jsonl", "-o", os.devnull, "crash.py"], tmp_path)
+    assert traced.returncode == -signal.SIGSEGV
+    streamed = importtrace.load(tmp_path / "s.jsonl")
+    crasher = streamed.first_load("crasher")
+    assert crasher is not None and crasher.duration is None  # in flight when the process died
+    assert "colorsys" in streamed.loaded()
+
+
+def test_sigterm_to_importtrace_reaches_the_program(tmp_path: Path) -> None:
+    write(tmp_path, {"wait.py": "import sys, time\nprint('ready', flush=True)\ntime.sleep(30)\n"})
+    cmd = [sys.executable, "-m", "importtrace", "--format", "jsonl", "-o", os.devnull, "wait.py"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == -signal.SIGTERM
+    proc.stdout.close()
+    proc.stderr.close()  # type: ignore[union-attr]
+
+
+# --- bad input: one line on stderr, status 2, nothing run ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.py"], "can't open file 'missing.py'"),
+        (["emptydir"], "can't find '__main__' module in 'emptydir'"),
+        (["-m", "no_such_module_q"], "No module named 'no_such_module_q'"),
+        (["--bogus", "prog.py"], "unrecognized arguments: --bogus"),
+        (["--format", "nope", "prog.py"], "unknown format 'nope'"),
+        (["--kind", "loads", "prog.py"], "unknown event kind 'loads'"),
+        (["-o", "nodir/x/out.txt", "prog.py"], "cannot write the report to"),
+        (["--stream", "emptydir", "prog.py"], "is a directory"),
+        ([], "no program given"),
+        (["-m"], "expected one argument"),
+    ],
+)
+def test_bad_input(tmp_path: Path, args: list[str], message: str) -> None:
+    write(tmp_path, {"prog.py": "open('ran', 'w').close()\n"})
+    (tmp_path / "emptydir").mkdir()
+    traced = run(args, tmp_path)
+    assert traced.returncode == 2
+    lines = traced.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("importtrace: error: ") and message in lines[0], traced.stderr
+    assert "Traceback" not in traced.stderr and not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty file"),
+        ('{"format":"importtrace","version":1}\n{"id":1,', "truncated line"),
+        ('{"format":"importtrace","version":1}\n', "no end record"),
+        ("garbage\n", "not valid JSON"),
+    ],
+)
+def test_show_and_why_on_bad_trace_files(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "t.jsonl").write_text(content)
+    for args in (["show", "t.jsonl"], ["why", "t.jsonl", "json"]):
+        traced = run(args, tmp_path)
+        assert traced.returncode == 2 and traced.stderr.count("\n") == 1 and message in traced.stderr
+
+
+def test_show_why_and_empty_traces(tmp_path: Path) -> None:
+    write(tmp_path, {"prog.py": "import json\n", "empty.py": "x = 1\n"})
+    assert run(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path).returncode == 0
+    shown = run(["show", "t.jsonl", "--format", "jsonl"], tmp_path)
+    assert shown.returncode == 0 and shown.stdout == (tmp_path / "t.jsonl").read_text()
+    why = run(["why", "t.jsonl", "json.scanner"], tmp_path)
+    assert why.returncode == 0
+    assert "prog.py:1" in why.stdout and "import json" in why.stdout and "json/decoder.py" in why.stdout
+    missing = run(["why", "t.jsonl", "pandas"], tmp_path)
+    assert missing.returncode == 1 and "pandas was not imported" in missing.stdout
+    assert run(["--format", "jsonl", "-o", "e.jsonl", "empty.py"], tmp_path).returncode == 0
+    empty = run(["show", "e.jsonl"], tmp_path)
+    assert empty.returncode == 0 and "Traceback" not in empty.stderr
+
+
+def test_why_option_on_a_run(tmp_path: Path) -> None:
+    write(tmp_path, {"prog.py": "import json\n"})
+    traced = run(["--format", "jsonl", "-o", os.devnull, "--why", "json.decoder", "prog.py"], tmp_path)
+    assert "json.decoder was first loaded by this chain of imports" in traced.stderr
+
+
+def test_version_and_help(tmp_path: Path) -> None:
+    version = run(["--version"], tmp_path)
+    assert version.returncode == 0 and importtrace.__version__ in version.stdout
+    helptext = run(["--help"], tmp_path)
+    assert helptext.returncode == 0 and "exit codes:" in helptext.stdout and "-m module" in helptext.stdout
+    assert len(helptext.stdout.splitlines()) < 60
+
+
+def test_console_script(tmp_path: Path) -> None:
+    script = shutil.which("importtrace", path=str(Path(sys.executable).parent))
+    if script is None:
+        pytest.skip("console script not installed in this environment")
+    write(tmp_path, {"prog.py": "import colorsys\n"})
+    done = subprocess.run(
+        [script, "--format", "jsonl", "-o", "t.jsonl", "prog.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "colorsys" in importtrace.load(tmp_path / "t.jsonl").loaded()
+
+
+# --- fidelity: the command line's own imports never reach the program ----------------------------------
+
+BROAD = [
+    "json",
+    "re",
+    "enum",
+    "inspect",
+    "argparse",
+    "asyncio",
+    "email.message",
+    "importlib.metadata",
+    "logging",
+    "dataclasses",
+    "typing",
+    "decimal",
+    "tabulate",
+    "subprocess",
+    "tempfile",
+    "shutil",
+]
+
+
+def test_traced_program_loads_what_it_loads_untraced(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "broad.py": "import sys\nbefore = set(sys.modules)\n%s\n"
+            "import json as _j\nprint(_j.dumps(sorted(set(sys.modules) - before)))\n"
+            % "\n".join("import %s" % m for m in BROAD)
+        },
+    )
+    plain = run(["broad.py"], tmp_path, traced=False)
+    traced = run(["--format", "jsonl", "-o", "t.jsonl", "broad.py"], tmp_path)
+    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+    loaded = set(importtrace.load(tmp_path / "t.jsonl").loaded()) - {"__main__"}
+    aliases = {"typing.io", "typing.re", "importlib._bootstrap", "importlib._bootstrap_external"}
+    assert loaded - aliases == set(json.loads(plain.stdout)) - aliases
+
+
+# --- a test suite run through importtrace -----------------------------------------------------------------
+
+
+def test_pytest_with_warnings_as_errors_gives_the_same_results(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n',
+            "mylib/__init__.py": "def double(x):\n    return 2 * x\n",
+            "tests/test_lib.py": "import mylib\n\ndef test_ok():\n    assert mylib.double(2) == 4\n\n"
+            "def test_fails():\n    assert mylib.double(2) == 5\n",
+        },
+    )
+    env: dict[str, Any] = dict(os.environ, PYTHONPATH=str(tmp_path))
+    plain = run(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"], tmp_path, traced=False, env=env)
+    traced = run(
+        ["--format", "jsonl", "-o", "t.jsonl", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"],
+        tmp_path,
+        env=env,
+    )
+    assert plain.returncode == traced.returncode == 1
+    summary = [line for line in traced.stdout.splitlines() if " passed" in line or " failed" in line]
+    assert (
+        summary
+        and summary[-1].split(" in ")[0]
+        == [line for line in plain.stdout.splitlines() if " passed" in line or " failed" in line][-1].split(" in ")[0]
+    )
+    assert "PytestAssertRewriteWarning" not in traced.stdout + traced.stderr
+    trace = importtrace.load(tmp_path / "t.jsonl")
+    assert "mylib" in trace.loaded() and any(n["code"] == "shadowed" for n in trace.notes)
+
+
+def test_dash_c_program_traceback_matches(tmp_path: Path) -> None:
+    code = "x = 1\ndef f():\n    return 1/0\nf()\n"
+    plain = run(["-c", code], tmp_path, traced=False)
+    traced = run(["--format", "jsonl", "-o", os.devnull, "-c", code], tmp_path)
+    assert plain.returncode == traced.returncode == 1
+    assert traced.stderr == plain.stderr and "ZeroDivisionError" in traced.stderr
