@@ -378,3 +378,24 @@ def test_dash_c_program_traceback_matches(tmp_path: Path) -> None:
     traced = run(["--format", "jsonl", "-o", os.devnull, "-c", code], tmp_path)
     assert plain.returncode == traced.returncode == 1
     assert traced.stderr == plain.stderr and "ZeroDivisionError" in traced.stderr
+
+
+def test_no_site_program_loads_what_it_loads_untraced(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "nosite.py": "import sys\nbefore = set(sys.modules)\nimport os, json\n"
+            "print(sorted(set(sys.modules) - before))\n"
+        },
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(importtrace.__file__).resolve().parent.parent))
+    plain = subprocess.run([sys.executable, "-S", "nosite.py"], cwd=tmp_path, capture_output=True, text=True, env=env)
+    traced = subprocess.run(
+        [sys.executable, "-S", "-m", "importtrace", "--format", "jsonl", "-o", "t.jsonl", "nosite.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert traced.returncode == 0, traced.stderr
+    assert traced.stdout == plain.stdout and "'os'" in plain.stdout

@@ -99,3 +99,30 @@ def test_traced_program_loads_the_same_modules_as_untraced(tmp_path: Path) -> No
     # Only aliases that modules put into sys.modules themselves are not seen loading (os.path style).
     aliases = ("typing.io", "typing.re", "importlib._bootstrap", "importlib._bootstrap_external")
     assert all(name in aliases for name in traced["unobserved"]), traced["unobserved"]
+
+
+def test_no_site_interpreters_too(tmp_path: Path) -> None:
+    """Under python -S even os is not loaded at start-up: importtrace must not load it either."""
+    import importtrace
+
+    src = str(Path(importtrace.__file__).resolve().parent.parent)
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.path.insert(0, %r)
+        before = set(sys.modules)
+        import importtrace
+        importtrace.start()
+        after = set(sys.modules)
+        import os
+        trace = importtrace.stop()
+        print(repr({"new": sorted(after - before), "loaded": trace.loaded()}))
+        """
+        % src
+    )
+    out = subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    import ast
+
+    result = ast.literal_eval(out.stdout.strip())
+    assert all(m.split(".")[0] == "importtrace" for m in result["new"]), result["new"]
+    assert "os" in result["loaded"]

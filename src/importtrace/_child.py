@@ -13,7 +13,6 @@ CPython's own code paths (pymain_run_python, _Py_HandleSystemExit, Py_FinalizeEx
 # _signal, not signal: only the former is loaded at start-up.
 import _signal  # type: ignore[import-not-found]
 import marshal
-import os
 import sys
 
 from . import _jsonenc, _recorder, _session
@@ -24,18 +23,20 @@ if TYPE_CHECKING:
     from typing import Any, Optional
 
 #: The command the parent runs after ``python [flags] -c`` for -c programs; its names are removed from
-#: __main__.  Other programs start from BOOT_FILE.
+#: __main__.  Other programs start from the file _boot.py next to this module.
 BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from importtrace._child import main; main()"
-BOOT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_boot.py")
 _MAIN_KEYS = ("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__annotations__", "__builtins__")
 _external = sys.modules["_frozen_importlib_external"]
-_HERE = os.path.dirname(os.path.abspath(__file__))
+_os = _external._os  # posix or nt: `os` itself is not loaded under python -S
+_HERE = _external._path_split(__file__)[0]
 
 
 def main() -> None:
-    """argv: -c PKGDIR OUT STREAM MODE TARGET [ARGS...]; MODE is script, module or code."""
-    pkgdir, out, stream_path, mode, target = sys.argv[1:6]
-    args = sys.argv[6:]
+    """argv: (_boot.py | -c) PKGDIR OUT STREAM MODE TARGET ABSPATH PATH0 [ARGS...]; MODE is script,
+    module or code; ABSPATH and PATH0 (the script's absolute path and the sys.path[0] python would
+    use) are worked out by the command line, which may import os."""
+    pkgdir, out, stream_path, mode, target, abspath, path0 = sys.argv[1:8]
+    args = sys.argv[8:]
     safe = bool(sys.flags.isolated or getattr(sys.flags, "safe_path", False))
     _unboot(pkgdir, from_file=sys.argv[0] != "-c", safe=safe)
     main_module = sys.modules["__main__"]
@@ -44,12 +45,13 @@ def main() -> None:
         del globals_[key]
     globals_["__doc__"] = None
     program: "dict[str, Any]" = {"mode": mode, "target": target, "args": list(args)}
-    abspath = os.path.abspath(target) if mode == "script" else ""
     if mode == "script" and _main_importer(abspath) is not None:
         mode = "main"  # a directory or zip file with a __main__.py: python runs it through runpy
+        path0 = abspath
     if mode in ("module", "main"):
         import runpy  # noqa: F401  (python -m imports it before the program's first line too)
-    _set_path0(mode, target, abspath, safe)
+    if mode != "code" and (mode == "main" or not safe):
+        sys.path.insert(0, path0)  # -c: python already put '' there (or not, with -P or -I)
     sys.argv[:] = [{"module": "-m", "code": "-c"}.get(mode, target), *args]
 
     stream = _Stream(stream_path) if stream_path else None
@@ -57,7 +59,7 @@ def main() -> None:
     if stream is not None:
         stream.begin(recording)
     recording.start()
-    pid = os.getpid()
+    pid = _os.getpid()
     main_rec = _recorder.open_main()
     error: "Optional[BaseException]" = None
     exit_exc: "Optional[SystemExit]" = None
@@ -79,7 +81,7 @@ def main() -> None:
         status = _exit_status(exit_exc)
     program["exit"] = status
     _finalize()
-    if os.getpid() == pid:
+    if _os.getpid() == pid:
         old = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a second Ctrl-C must not lose the trace
         try:
             trace = recording.stop()
@@ -106,11 +108,9 @@ def _unboot(pkgdir: str, from_file: bool, safe: bool) -> None:
         if pkgdir not in sys.path:
             sys.path_importer_cache.pop(pkgdir, None)
     if from_file:
-        here = os.path.dirname(os.path.realpath(BOOT_FILE))
-        if not safe and sys.path and sys.path[0] == here:
-            del sys.path[0]
-        for key in (BOOT_FILE, os.path.realpath(BOOT_FILE)):
-            sys.path_importer_cache.pop(key, None)
+        if not safe and sys.path:
+            del sys.path[0]  # the directory of _boot.py, which python put there
+        sys.path_importer_cache.pop(sys.argv[0], None)
 
 
 def _main_importer(path: str) -> "Any":
@@ -119,22 +119,6 @@ def _main_importer(path: str) -> "Any":
         return _external.PathFinder._path_importer_cache(path)
     except Exception:
         return None
-
-
-def _set_path0(mode: str, target: str, abspath: str, safe: bool) -> None:
-    """sys.path[0] as python sets it: the script's directory (symlinks resolved), the directory or
-    zip itself, the current directory for -m, '' for -c; none of these with -P or -I except the
-    directory or zip, which python always adds."""
-    if mode == "code":
-        return  # python -c already did exactly this in the child
-    if mode == "script":
-        entry = os.path.dirname(os.path.realpath(abspath))
-    elif mode == "module":
-        entry = os.getcwd()
-    else:
-        entry = abspath
-    if mode == "main" or not safe:
-        sys.path.insert(0, entry)
 
 
 def _run(mode: str, target: str, abspath: str, globals_: "dict[str, Any]") -> None:
@@ -235,7 +219,7 @@ def _quiet(*args: "Any") -> None:
 
 def _ours(code: "CodeType") -> bool:
     """Code of importtrace itself: the hooks (some disguised as importlib) and this module."""
-    return _recorder.is_own_frame(code) or code.co_filename.startswith(_HERE + os.sep)
+    return _recorder.is_own_frame(code) or code.co_filename.startswith(_HERE + _external.path_sep)
 
 
 def _clean(exc: BaseException, seen: "set[int]") -> None:
@@ -277,10 +261,10 @@ class _Stream:
     crash loses at most the event in flight; a forked child stops writing."""
 
     def __init__(self, path: str) -> None:
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.fd = _os.open(path, _os.O_WRONLY | _os.O_CREAT | _os.O_TRUNC, 0o644)
         self.exporter: "Optional[_session.Exporter]" = None
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=self.close)
+        if hasattr(_os, "register_at_fork"):
+            _os.register_at_fork(after_in_child=self.close)
 
     def begin(self, recording: "_session.Recording") -> None:
         header = {
@@ -309,10 +293,10 @@ class _Stream:
 
     def _line(self, obj: "dict[str, Any]") -> None:
         if self.fd >= 0:
-            os.write(self.fd, (_jsonenc.dumps(obj) + "\n").encode("ascii"))
+            _os.write(self.fd, (_jsonenc.dumps(obj) + "\n").encode("ascii"))
 
     def close(self) -> None:
         if self.fd >= 0:
             fd, self.fd = self.fd, -1
             _recorder.set_sink(None)
-            os.close(fd)
+            _os.close(fd)

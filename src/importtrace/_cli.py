@@ -360,14 +360,31 @@ def trace_program(mode: str, target: str, args: list[str], stream_path: str = ""
     its exit status (negative: the signal that ended it)."""
     import importtrace
 
-    from ._child import BOOT, BOOT_FILE
+    from ._child import BOOT
 
     pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(importtrace.__file__)))
     fd, out = _temp_file()
     os.close(fd)
     try:
-        boot = ["-c", BOOT] if mode == "code" else [BOOT_FILE]
-        cmd = [sys.executable, *interpreter_flags(), *boot, pkgdir, out, stream_path, mode, target, *args]
+        boot = ["-c", BOOT] if mode == "code" else [os.path.join(pkgdir, "importtrace", "_boot.py")]
+        abspath = os.path.abspath(target) if mode == "script" else ""
+        if mode == "script":
+            path0 = os.path.dirname(os.path.realpath(abspath))  # python resolves the script's symlinks
+        else:
+            path0 = os.getcwd() if mode == "module" else ""
+        cmd = [
+            sys.executable,
+            *interpreter_flags(),
+            *boot,
+            pkgdir,
+            out,
+            stream_path,
+            mode,
+            target,
+            abspath,
+            path0,
+            *args,
+        ]
         status = _spawn(cmd)
         trace = _read_child(out)
     finally:

@@ -7,7 +7,6 @@ starts before the program imports anything, and stop() may run while an outer tr
 """
 
 import _thread
-import os
 import sys
 import time
 
@@ -295,7 +294,7 @@ def _own(name: str) -> bool:
 
 def _cwd() -> "Optional[str]":
     try:
-        return os.getcwd()
+        return str(_external._os.getcwd())  # posix: `os` itself is not loaded under python -S
     except OSError:
         return None
 
