@@ -399,3 +399,11 @@ def test_no_site_program_loads_what_it_loads_untraced(tmp_path: Path) -> None:
     )
     assert traced.returncode == 0, traced.stderr
     assert traced.stdout == plain.stdout and "'os'" in plain.stdout
+
+
+def test_explain_on_a_run_records_bytecode_provenance(tmp_path: Path) -> None:
+    write(tmp_path, {"prog.py": "import helper\n", "helper.py": "X = 1\n"})
+    traced = run(["--explain", "--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path)
+    assert traced.returncode == 0, traced.stderr
+    trace = importtrace.load(tmp_path / "t.jsonl")
+    assert trace.header["explain"] is True and trace.first_load("helper").bytecode in ("compiled", "cached")  # type: ignore[union-attr]

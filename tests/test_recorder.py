@@ -572,3 +572,58 @@ def test_trace_of_an_empty_block() -> None:
         pass
     assert t.events == [] and t.loaded() == [] and t.why("json") == []
     assert t.header["python"].startswith("%d.%d" % sys.version_info[:2])
+
+
+# --- facts for --explain ---------------------------------------------------------------------------------
+
+
+def test_explain_records_where_bytecode_came_from(project: Project) -> None:
+    import compileall
+
+    project.write({"fresh.py": "A = 1\n", "stale.py": "B = 1\n", "nocache.py": "C = 1\n"})
+    compileall.compile_file(str(project.root / "fresh.py"), quiet=1)
+    compileall.compile_file(str(project.root / "stale.py"), quiet=1)
+    project.write({"stale.py": "B = 2  # changed after compiling\n"})
+    with importtrace.trace(explain=True) as t:
+        import fresh  # noqa: F401
+        import nocache  # noqa: F401
+        import stale  # noqa: F401
+    assert [(e.name, e.bytecode) for e in t.of_kind("load")] == [
+        ("fresh", "cached"),
+        ("nocache", "compiled"),
+        ("stale", "stale"),
+    ]
+    assert t.header["explain"] is True
+
+
+def test_without_explain_no_bytecode_io(project: Project) -> None:
+    project.write({"plainload.py": ""})
+    with importtrace.trace() as t:
+        import plainload  # noqa: F401
+    assert only(t, "load", "plainload").bytecode is None and t.header["explain"] is False
+
+
+def test_reload_reports_unchanged_names_and_stale_from_bindings(project: Project) -> None:
+    project.write(
+        {
+            "shape.py": "SIDES = [4]\ndef area():\n    return 1\nclass Box:\n    pass\nKEEP = 'k'\n",
+            "user.py": "from shape import SIDES, area, Box\n",
+        }
+    )
+    import shape
+    import user  # noqa: F401
+
+    project.write({"shape.py": "SIDES = [5]\ndef area():\n    return 2\n"})
+    with importtrace.trace() as t:
+        importlib.reload(shape)
+    reload = only(t, "reload", "shape")
+    assert reload.rebound == ["SIDES", "area"] and reload.unchanged == ["Box", "KEEP"]
+    assert reload.stale == ["user.SIDES", "user.area"]  # user still holds the old objects
+
+
+def test_header_knows_the_search_path_and_stdlib(project: Project) -> None:
+    with importtrace.trace() as t:
+        pass
+    assert t.header["path"][0] == str(project.root) and t.header["stdlib"]
+    assert (Path(t.header["stdlib"]) / "os.py").exists()
+    assert t.header["dont_write_bytecode"] == sys.dont_write_bytecode

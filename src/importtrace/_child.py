@@ -32,11 +32,12 @@ _HERE = _external._path_split(__file__)[0]
 
 
 def main() -> None:
-    """argv: (_boot.py | -c) PKGDIR OUT STREAM MODE TARGET ABSPATH PATH0 [ARGS...]; MODE is script,
-    module or code; ABSPATH and PATH0 (the script's absolute path and the sys.path[0] python would
-    use) are worked out by the command line, which may import os."""
-    pkgdir, out, stream_path, mode, target, abspath, path0 = sys.argv[1:8]
-    args = sys.argv[8:]
+    """argv: (_boot.py | -c) PKGDIR OUT STREAM OPTIONS MODE TARGET ABSPATH PATH0 [ARGS...]; MODE is
+    script, module or code; OPTIONS is a comma-separated list ("explain"); ABSPATH and PATH0 (the
+    script's absolute path and the sys.path[0] python would use) are worked out by the command line,
+    which may import os."""
+    pkgdir, out, stream_path, options, mode, target, abspath, path0 = sys.argv[1:9]
+    args = sys.argv[9:]
     safe = bool(sys.flags.isolated or getattr(sys.flags, "safe_path", False))
     _unboot(pkgdir, from_file=sys.argv[0] != "-c", safe=safe)
     main_module = sys.modules["__main__"]
@@ -55,7 +56,7 @@ def main() -> None:
     sys.argv[:] = [{"module": "-m", "code": "-c"}.get(mode, target), *args]
 
     stream = _Stream(stream_path) if stream_path else None
-    recording = _session.Recording()
+    recording = _session.Recording(explain="explain" in options.split(","))
     if stream is not None:
         stream.begin(recording)
     recording.start()

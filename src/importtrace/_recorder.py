@@ -3,10 +3,11 @@
 PYTEST_DONT_REWRITE
 
 Everything here runs inside the traced program's imports, so this module imports only what
-every interpreter has loaded at start-up (sys, builtins, _thread, time) and never imports
+every interpreter has loaded at start-up (sys, builtins, _imp, _thread, time) and never imports
 anything while recording.  Hooks only append raw records; ``_session`` turns them into events.
 """
 
+import _imp
 import _thread
 import builtins
 import sys
@@ -24,6 +25,7 @@ _getframe = sys._getframe
 _get_ident = _thread.get_ident
 _modules_get = sys.modules.get
 _bootstrap = sys.modules["_frozen_importlib"]
+_external = sys.modules["_frozen_importlib_external"]
 _find_spec_legacy = getattr(_bootstrap, "_find_spec_legacy", None)  # 3.9 to 3.11 only
 _module_locks = getattr(_bootstrap, "_module_locks", {})
 
@@ -31,6 +33,7 @@ _module_locks = getattr(_bootstrap, "_module_locks", {})
 
 _clock: "Callable[[], int]" = time.perf_counter_ns
 _active = False
+_details = False  # also record what costs extra I/O (where each module's bytecode came from)
 _events: "list[_Record]" = []  # every record, in the order its event began
 _sites: "dict[tuple[int, int, str], _Hit]" = {}  # (id(code), lasti, name argument) -> hit being counted
 _places: "dict[tuple[str, int, str, int, str, str], list[Any]]" = {}  # place -> [first hit, versions]
@@ -86,7 +89,7 @@ class _Search(_Record):
 
 
 class _Load(_Record):
-    __slots__ = ("error", "lazy", "loader", "namespace", "origin", "replaced", "search", "spec")
+    __slots__ = ("bytecode", "error", "lazy", "loader", "namespace", "origin", "replaced", "search", "spec")
 
     def __init__(self, name: str, parent: "Optional[_Record]") -> None:
         _Record.__init__(self, "load", name, parent)
@@ -98,6 +101,7 @@ class _Load(_Record):
         self.namespace = False
         self.lazy = False
         self.origin: "Optional[str]" = None  # for loads without a spec (the program's __main__)
+        self.bytecode: "Optional[str]" = None  # details mode: where the code object came from
 
 
 class _Hit(_Record):
@@ -117,7 +121,7 @@ class _Hit(_Record):
 
 
 class _Reload(_Record):
-    __slots__ = ("added", "before", "by_proxy", "error", "rebound", "removed", "search")
+    __slots__ = ("added", "before", "by_proxy", "error", "rebound", "removed", "search", "stale", "unchanged")
 
     def __init__(self, name: str, parent: "Optional[_Record]") -> None:
         _Record.__init__(self, "reload", name, parent)
@@ -128,6 +132,8 @@ class _Reload(_Record):
         self.error: "Optional[tuple[str, str]]" = None
         self.search: "Optional[_Search]" = None
         self.by_proxy = False
+        self.unchanged: "list[str]" = []
+        self.stale: "list[str]" = []
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -468,7 +474,43 @@ def _end_reload(rec: "_Reload", module: "Any") -> None:
         rec.rebound = sorted(
             k for k, v in after.items() if k in before and before[k] is not v and k not in _IMPORT_ATTRS
         )
+        rec.unchanged = sorted(  # the program's own names only: dunders such as __doc__ say nothing
+            k for k, v in after.items() if k in before and before[k] is v and not k.startswith("__")
+        )
+        replaced = {k: before[k] for k in rec.rebound + rec.removed}
+        if replaced:
+            rec.stale = _holders(replaced, module)
     _end(rec)
+
+
+def _holders(replaced: "dict[str, Any]", reloaded: "Any") -> "list[str]":
+    """'module.name' for every other module still bound to an object the reload replaced: the stale
+    bindings that `from module import name` leaves behind.  Immutable built-in values (None, small
+    ints, interned strings) are shared by coincidence, so they count only under the same name."""
+    by_id = {id(obj): (obj, name) for name, obj in replaced.items()}
+    found: "list[str]" = []
+    getattribute = object.__getattribute__
+    for module_name, module in list(sys.modules.items()):
+        if module is None or module is reloaded or module_name.split(".")[0] == "importtrace":
+            continue
+        try:
+            namespace = getattribute(module, "__dict__")  # never triggers a lazy module's load
+            items = list(namespace.items())
+        except Exception:
+            continue
+        for attr, value in items:
+            entry = by_id.get(id(value))
+            if entry is None or entry[0] is not value:
+                continue
+            if type(value) in _SHARED_TYPES and attr != entry[1]:
+                continue
+            found.append("%s.%s" % (module_name, attr))
+            if len(found) >= 200:
+                return found
+    return found
+
+
+_SHARED_TYPES = (type(None), bool, int, float, complex, str, bytes, tuple, frozenset)
 
 
 # --- searches and loads: the meta-path finder and the loader proxies -----------------------------
@@ -692,12 +734,14 @@ class _ExecOnly(_Proxy):
     def exec_module(self, module: "Any") -> None:
         self._restore(module)
         rec = self._open()
+        real = self._real
         if isinstance(rec, _Reload):
             if rec.before is None:
                 _snapshot(rec, module)
         else:
             _loading[rec.name] = rec.tid
-        real = self._real
+            if _details and isinstance(rec, _Load):
+                rec.bytecode = _bytecode(self._spec, real)
         try:
             real.exec_module(module)
         except BaseException as exc:
@@ -737,6 +781,36 @@ def _disguise(func: "Any") -> None:
 
 for _method in (_Legacy.load_module, _ExecOnly.exec_module, _Exec.create_module):
     _disguise(_method)
+
+
+def _bytecode(spec: "Any", loader: "Any") -> "Optional[str]":
+    """Where the module's code object will come from, decided as SourceLoader.get_code decides:
+    'cached' (a valid __pycache__ file), 'stale' (one that no longer matches the source),
+    'compiled' (no cache file), 'bytecode' (a module shipped as .pyc only)."""
+    if isinstance(loader, _external.SourcelessFileLoader):
+        return "bytecode"
+    if not isinstance(loader, _external.SourceFileLoader):
+        return None
+    try:
+        cached = spec.cached
+        if not cached:
+            return "compiled"
+        data = loader.get_data(cached)
+    except Exception:
+        return "compiled"
+    try:
+        flags = _external._classify_pyc(data, spec.name, {})
+        if flags & 0b1:  # hash-based pyc
+            check = _imp.check_hash_based_pycs
+            if check == "always" or (check != "never" and flags & 0b10):
+                source_hash = _imp.source_hash(_external._RAW_MAGIC_NUMBER, loader.get_data(spec.origin))
+                _external._validate_hash_pyc(data, source_hash, spec.name, {})
+        else:
+            stats = loader.path_stats(spec.origin)
+            _external._validate_timestamp_pyc(data, int(stats["mtime"]), stats["size"], spec.name, {})
+    except Exception:
+        return "stale"
+    return "cached"
 
 
 def _snapshot(rec: "_Reload", module: "Any") -> None:
@@ -787,6 +861,12 @@ def _copy_identity(wrapper: "Any", wrapped: "Any") -> None:
         except (AttributeError, TypeError):
             pass
     wrapper.__wrapped__ = wrapped
+
+
+def set_details(on: bool) -> None:
+    """Record the facts that cost extra I/O (bytecode provenance), for --explain."""
+    global _details
+    _details = on
 
 
 def install(clock: "Optional[Callable[[], int]]" = None) -> None:
@@ -860,8 +940,9 @@ def new_window() -> None:
 
 def reset() -> None:
     """Forget every record (when the last session stops)."""
-    global _events, _sink
+    global _events, _sink, _details
     new_window()
+    _details = False
     _events = []
     _notes.clear()
     _loading.clear()

@@ -30,8 +30,9 @@ class Recording:
     """A trace being recorded.  Use it as a context manager (``with importtrace.trace() as t``) or
     call start() and stop(); once stopped, ``t.trace`` is the Trace and ``t`` answers its queries."""
 
-    def __init__(self, clock: "Optional[Clock]" = None) -> None:
+    def __init__(self, clock: "Optional[Clock]" = None, explain: bool = False) -> None:
         self._clock = clock
+        self._explain = explain
         self._trace: "Optional[Trace]" = None
         self._started = False
         self._index = 0
@@ -40,6 +41,7 @@ class Recording:
         self._wall = 0.0
         self._tid = 0
         self._modules: "set[str]" = set()
+        self._path: "list[str]" = []
 
     def start(self) -> "Recording":
         """Begin recording; traces nest, and each keeps the events of its own window."""
@@ -51,11 +53,14 @@ class Recording:
                     raise TraceError("only the outermost trace can set the clock (one is already recording)")
             else:
                 _recorder.install(self._clock)
+            if self._explain:
+                _recorder.set_details(True)
             _recorder.new_window()
             self._started = True
             self._index = len(_recorder.events())
             self._notes_index = len(_recorder.notes())
             self._modules = set(sys.modules)
+            self._path = [p if type(p) is str else repr(p) for p in sys.path]
             self._tid = _thread.get_ident()
             self._wall = time.time()
             self._t0 = _recorder.clock()
@@ -112,14 +117,14 @@ class Recording:
         return "<Recording %s>" % ("recording" if self._started else "not started")
 
 
-def trace(clock: "Optional[Clock]" = None) -> Recording:
+def trace(clock: "Optional[Clock]" = None, *, explain: bool = False) -> Recording:
     """A recording to use as a context manager: ``with importtrace.trace() as t: import x``.
 
     ``clock`` (a function returning nanoseconds) replaces time.perf_counter_ns, for stable tests."""
-    return Recording(clock)
+    return Recording(clock, explain)
 
 
-def start(clock: "Optional[Clock]" = None) -> Recording:
+def start(clock: "Optional[Clock]" = None, *, explain: bool = False) -> Recording:
     """Start the process-wide trace; stop() ends it.  For code that cannot use a with block."""
     global _global
     if _global is not None:
@@ -127,7 +132,7 @@ def start(clock: "Optional[Clock]" = None) -> Recording:
             "importtrace.start() was already called: call importtrace.stop() first "
             "(importtrace.trace() makes traces that nest)"
         )
-    recording = Recording(clock).start()
+    recording = Recording(clock, explain).start()
     _global = recording
     return recording
 
@@ -219,12 +224,15 @@ class Exporter:
             d["replaced"] = rec.replaced
             d["namespace"] = rec.namespace
             d["lazy"] = rec.lazy
+            d["bytecode"] = rec.bytecode
             d["unfinished"] = rec.t1 is None
             d["error"] = _error(rec.error)
         elif isinstance(rec, _Reload):
             d["added"] = rec.added
             d["removed"] = rec.removed
             d["rebound"] = rec.rebound
+            d["unchanged"] = rec.unchanged
+            d["stale"] = rec.stale
             d["search"] = rec.search.id if rec.search is not None else None
             d["error"] = _error(rec.error)
         return d
@@ -257,6 +265,11 @@ def export(
         "duration": t_end - recording._t0,
         "clock": "custom" if recording._clock is not None else "perf_counter_ns",
         "preloaded": sorted(recording._modules),
+        "path": recording._path,
+        "stdlib": _stdlib_dir(),
+        "site_packages": [p for p in recording._path if p.endswith(("site-packages", "dist-packages"))],
+        "dont_write_bytecode": bool(sys.dont_write_bytecode),
+        "explain": recording._explain,
         "threads": [{"thread": n, "name": thread_names.get(tid)} for tid, n in exp.threads.items()],
         "notes": [{"at": at - recording._t0, "code": code, "message": msg} for at, code, msg in notes],
     }
@@ -286,6 +299,15 @@ def _unobserved(name: str, exp: Exporter, t_end: int, tid: int) -> "Optional[dic
         "module_type": _module_type(loader),
         "observed": False,
     }
+
+
+def _stdlib_dir() -> "Optional[str]":
+    """The standard library's directory (without importing os or sysconfig)."""
+    known = getattr(sys, "_stdlib_dir", None)  # 3.11+
+    if known:
+        return str(known)
+    codecs_file = getattr(sys.modules.get("codecs"), "__file__", None)
+    return str(_external._path_split(codecs_file)[0]) if codecs_file else None
 
 
 def _own(name: str) -> bool:

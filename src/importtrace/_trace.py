@@ -30,10 +30,11 @@ KIND_FIELDS = {
         "namespace",
         "lazy",
         "unfinished",
+        "bytecode",
         "error",
     ),
     "hit": ("fromlist", "level", "count", "via", "partial", "waited", "missing"),
-    "reload": ("added", "removed", "rebound", "search", "error"),
+    "reload": ("added", "removed", "rebound", "unchanged", "stale", "search", "error"),
 }
 _ALL_FIELDS = COMMON_FIELDS + tuple(sorted({f for fs in KIND_FIELDS.values() for f in fs}))
 _DEFAULTS: "dict[str, Any]" = {
@@ -52,6 +53,8 @@ _DEFAULTS: "dict[str, Any]" = {
     "added": [],
     "removed": [],
     "rebound": [],
+    "unchanged": [],
+    "stale": [],
 }
 
 
@@ -108,10 +111,13 @@ class Event:
     partial: bool
     waited: bool
     missing: "Optional[list[str]]"
+    bytecode: "Optional[str]"
     # reload
     added: "list[str]"
     removed: "list[str]"
     rebound: "list[str]"
+    unchanged: "list[str]"
+    stale: "list[str]"
 
     def __init__(self, **fields: "Any") -> None:
         for name in _ALL_FIELDS:
@@ -331,7 +337,7 @@ def _fill_self_durations(events: "list[Event]", by_id: "dict[int, Event]") -> No
 
 _INT_FIELDS = ("id", "start", "thread")
 _OPTIONAL_INT = ("duration", "parent", "search", "self_duration", "level", "count")
-_OPTIONAL_STR = ("importer", "where", "reason", "finder", "origin", "loader", "module_type", "via")
+_OPTIONAL_STR = ("importer", "where", "reason", "finder", "origin", "loader", "module_type", "via", "bytecode")
 
 
 def _event_from_dict(d: "dict[str, Any]") -> "Event":
@@ -355,7 +361,7 @@ def _event_from_dict(d: "dict[str, Any]") -> "Event":
     error = d.get("error")
     if error is not None and not (isinstance(error, dict) and all(isinstance(v, str) for v in error.values())):
         raise ValueError("field 'error' must be an object of strings or null")
-    for f in ("fromlist", "added", "removed", "rebound", "path", "ahead", "missing"):
+    for f in ("fromlist", "added", "removed", "rebound", "unchanged", "stale", "path", "ahead", "missing"):
         value = d.get(f)
         if value is not None and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
             raise ValueError(f"field {f!r} must be a list of strings")
