@@ -173,8 +173,6 @@ def _render_options(ns: argparse.Namespace, stream: IO[str] | None) -> dict[str,
         options["hide_stdlib"] = True
     if ns.style:
         options["style"] = ns.style
-    if ns.explain:
-        options["explain"] = True
     if ns.format not in ("jsonl", "chrome", "html", "mermaid", "importtime"):
         options["color"] = _want_color(stream, ns.color)
         if stream is not None and _isatty(stream):
@@ -335,7 +333,7 @@ def run_program(
     stream_path = _writable(ns.stream, "the stream to") if getattr(ns, "stream", None) else ""
     render_options = _render_options(ns, None if output else sys.stderr) if report else {}
     _check_target(mode, target)
-    trace, status = trace_program(mode, target, program_args, stream_path)
+    trace, status = trace_program(mode, target, program_args, stream_path, explain=bool(ns.explain))
     if trace is not None and trace.header.get("complete") is False:
         print(
             "%s: the program ended abruptly (status %d); the trace was recovered from the stream file "
@@ -355,7 +353,9 @@ def run_program(
     return status, trace
 
 
-def trace_program(mode: str, target: str, args: list[str], stream_path: str = "") -> tuple[Trace | None, int]:
+def trace_program(
+    mode: str, target: str, args: list[str], stream_path: str = "", explain: bool = False
+) -> tuple[Trace | None, int]:
     """Run the program in a child interpreter; return its trace (None if it died without one) and
     its exit status (negative: the signal that ended it)."""
     import importtrace
@@ -379,6 +379,7 @@ def trace_program(mode: str, target: str, args: list[str], stream_path: str = ""
             pkgdir,
             out,
             stream_path,
+            "explain" if explain else "",
             mode,
             target,
             abspath,
