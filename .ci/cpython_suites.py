@@ -1,15 +1,17 @@
 """CPython's own import test suites must pass under importtrace exactly as they pass without it.
 
-Runs the suites untraced, then traced through the library (importtrace.start() before regrtest)
-and, when the command line exists, through `python -m importtrace -m test`; compares the outcome
-of every test case (from regrtest's JUnit XML).  The one documented exclusion is
-test_import's ImportTracebackTests, which assert the exact frames of a failed import: a
-Python-level __import__ wrapper adds one frame there that no Python code can remove.
+Runs the suites untraced, then traced through the library (importtrace.start() before regrtest) and
+through the command line (`python -m importtrace -m test`), and compares the outcome of every test
+case (from regrtest's JUnit XML).  Modes ending in "-pure" use the pure-Python hooks
+(IMPORTTRACE_PURE=1) and exclude test_import's ImportTracebackTests, which assert the exact frames of
+a failed import: a Python-level __import__ wrapper adds one frame there that no Python code can
+remove.  The compiled hooks call the original __import__ from C and need no exclusion.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -17,9 +19,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 SUITES = ["test_importlib", "test_import", "test_pkgutil", "test_runpy", "test_zipimport"]
-ARGS = SUITES + ["-i", "*.ImportTracebackTests.*"]
+ARGS = list(SUITES)
 if sys.version_info >= (3, 12):
     ARGS.append("--single-process")  # the tests must run in the traced interpreter itself
+PURE_EXCLUSION = ["-i", "*.ImportTracebackTests.*"]
 HERE = Path(__file__).resolve().parent
 
 
@@ -35,10 +38,13 @@ def outcomes(junit: Path) -> dict[str, str]:
     return result
 
 
-def run(label: str, cmd: list[str], work: Path) -> dict[str, str]:
+def run(label: str, cmd: list[str], work: Path, pure: bool = False) -> dict[str, str]:
     junit = work / ("%s.xml" % label)
-    proc = subprocess.run(cmd + ARGS + ["--junit-xml", str(junit)], cwd=work, capture_output=True, text=True,
-                          timeout=1800)
+    env = dict(os.environ, IMPORTTRACE_PURE="1") if pure else None
+    args = ARGS + (PURE_EXCLUSION if pure else [])
+    proc = subprocess.run(
+        cmd + args + ["--junit-xml", str(junit)], cwd=work, capture_output=True, text=True, timeout=1800, env=env
+    )
     tail = "\n".join(proc.stdout.strip().splitlines()[-4:])
     print("  %-9s exit %d | %s" % (label, proc.returncode, tail.replace("\n", " | ")))
     if not junit.exists():
@@ -57,19 +63,30 @@ def check_trace(path: Path) -> str:
 
 
 def main() -> int:
-    modes = sys.argv[1:] or ["library"]
+    modes = sys.argv[1:] or ["library", "cli", "library-pure", "cli-pure"]
+    import importtrace._recorder
+
+    if importtrace._recorder._speedups is None and not all(m.endswith("-pure") for m in modes):
+        print("the compiled hooks are not built here: running the pure-Python modes only")
+        modes = sorted({m if m.endswith("-pure") else m + "-pure" for m in modes})
     print("CPython %s import suites: %s" % (sys.version.split()[0], ", ".join(SUITES)))
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        baseline = run("untraced", [sys.executable, "-m", "test"], work)
+        baselines: dict[bool, dict[str, str]] = {}
         for mode in modes:
+            pure = mode.endswith("-pure")
+            if pure not in baselines:
+                baselines[pure] = run(
+                    "untraced" + ("-filtered" if pure else ""), [sys.executable, "-m", "test"], work, pure=pure
+                )
+            baseline = baselines[pure]
             trace = work / ("%s.jsonl" % mode)
-            if mode == "library":
+            if mode.startswith("library"):
                 cmd = [sys.executable, str(HERE / "traced_regrtest.py"), str(trace)]
             else:
                 cmd = [sys.executable, "-m", "importtrace", "--format", "jsonl", "-o", str(trace), "-m", "test"]
-            traced = run(mode, cmd, work)
+            traced = run(mode, cmd, work, pure=pure)
             diff = sorted(k for k in set(baseline) | set(traced) if baseline.get(k) != traced.get(k))
             if diff:
                 failed = True

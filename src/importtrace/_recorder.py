@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from types import CodeType, FrameType, ModuleType
     from typing import Any, Callable, Optional
 
+_external_os = sys.modules["_frozen_importlib_external"]._os
+if _external_os.environ.get("IMPORTTRACE_PURE" if sys.platform == "win32" else b"IMPORTTRACE_PURE"):
+    _speedups: "Any" = None  # the pure-Python hooks, on request (tests run both ways)
+else:
+    try:
+        from . import _speedups  # the compiled hot path, when the build had a compiler
+    except ImportError:
+        _speedups = None
+
 # pytest hides frames of modules that set this: the __import__ wrapper sits in every import traceback.
 __tracebackhide__ = True
 
@@ -49,6 +58,7 @@ _thread_names: "dict[int, Optional[str]]" = {}
 _RECOMPILED = 8  # after this many code objects for one source place, count hits on the first record
 
 _orig_import: "Callable[..., Any]" = builtins.__import__
+_installed: "dict[str, Any]" = {}  # what install() put in place: "import", "import_module", "reload"
 _orig_import_module: "Callable[..., Any]" = builtins.__import__  # replaced when importlib is patched
 _orig_reload: "Callable[[Any], Any]" = id
 _importlib: "Optional[ModuleType]" = None  # the importlib module whose functions we replaced
@@ -279,7 +289,8 @@ def _owner(name: str, module: "Any") -> "Optional[int]":
 
 
 def _import(name: str, globals: "Any" = None, locals: "Any" = None, fromlist: "Any" = (), level: int = 0) -> "Any":
-    """builtins.__import__ while tracing: a repeated cache hit costs a few dict operations."""
+    """builtins.__import__ while tracing (pure Python; _speedups has the same in C): a repeated
+    cache hit costs a few dict operations."""
     try:
         f = _getframe(1)
     except ValueError:  # called from C with no Python frame on the stack
@@ -293,23 +304,29 @@ def _import(name: str, globals: "Any" = None, locals: "Any" = None, fromlist: "A
     if globals is None and level:
         # Omitted globals and globals=None fail differently in C (KeyError vs TypeError): omit them.
         return _orig_import(name, locals=locals, fromlist=fromlist, level=level)
-    if not _active:
-        return _orig_import(name, globals, locals, fromlist, level)
-    try:
-        resolved = name if level == 0 else _resolve(name, globals, level)
-        hit = _start_hit(name, resolved, f, fromlist, level, "import") if resolved else None
-    except Exception as exc:
-        _note("internal", "__import__ hook: {}: {}".format(*_describe(exc)))
-        hit = None
+    hit = _prepare_import(name, globals, fromlist, level, f)
     if hit is None:
         return _orig_import(name, globals, locals, fromlist, level)
     try:
         module = _orig_import(name, globals, locals, fromlist, level)
     except BaseException:
-        _end(hit)
+        _end_hit(hit, True)
         raise
-    _end_hit(hit)
+    _end_hit(hit, False)
     return module
+
+
+def _prepare_import(name: "Any", globals: "Any", fromlist: "Any", level: "Any", f: "FrameType") -> "Optional[_Hit]":
+    """The slow path of an import statement or __import__ call: open a hit record if it is a first hit
+    at this call site (None for a miss, which the finder records, or for a hit counted elsewhere)."""
+    if not _active or type(name) is not str or type(level) is not int:
+        return None
+    try:
+        resolved = name if level == 0 else _resolve(name, globals, level)
+        return _start_hit(name, resolved, f, fromlist, level, "import") if resolved else None
+    except Exception as exc:
+        _note("internal", "__import__ hook: {}: {}".format(*_describe(exc)))
+        return None
 
 
 def _import_module(name: str, package: "Optional[str]" = None) -> "Any":
@@ -324,27 +341,32 @@ def _import_module(name: str, package: "Optional[str]" = None) -> "Any":
         if absname not in _loading and _modules_get(absname) is not None:
             hit.count += 1
             return _orig_import_module(name, package)
-    if not _active:
-        return _orig_import_module(name, package)
-    try:
-        resolved: "str | None" = name
-        level = 0
-        if isinstance(name, str) and name.startswith("."):
-            level = len(name) - len(name.lstrip("."))
-            resolved = _resolve(name[level:], {"__package__": package}, level)
-        hit = _start_hit(name, resolved, f, (), level, "import_module") if resolved else None
-    except Exception as exc:
-        _note("internal", "import_module hook: {}: {}".format(*_describe(exc)))
-        hit = None
+    hit = _prepare_import_module(name, package, f)
     if hit is None:
         return _orig_import_module(name, package)
     try:
         module = _orig_import_module(name, package)
     except BaseException:
-        _end(hit)
+        _end_hit(hit, True)
         raise
-    _end_hit(hit)
+    _end_hit(hit, False)
     return module
+
+
+def _prepare_import_module(name: "Any", package: "Any", f: "FrameType") -> "Optional[_Hit]":
+    """The slow path of importlib.import_module (see _prepare_import)."""
+    if not _active or type(name) is not str:
+        return None
+    try:
+        resolved: "str | None" = name
+        level = 0
+        if name.startswith("."):
+            level = len(name) - len(name.lstrip("."))
+            resolved = _resolve(name[level:], {"__package__": package}, level)
+        return _start_hit(name, resolved, f, (), level, "import_module") if resolved else None
+    except Exception as exc:
+        _note("internal", "import_module hook: {}: {}".format(*_describe(exc)))
+        return None
 
 
 def _start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: int, via: str) -> "Optional[_Hit]":
@@ -407,8 +429,9 @@ def _start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: i
     return hit
 
 
-def _end_hit(hit: "_Hit") -> None:
-    if hit.partial and hit.fromlist:
+def _end_hit(hit: "_Hit", failed: bool) -> None:
+    """Close a hit record after the original import function returned (or raised, if failed)."""
+    if hit.partial and hit.fromlist and not failed:
         module = _modules_get(hit.name)
         try:
             names = vars(module) if module is not None else {}
@@ -771,12 +794,10 @@ class _Exec(_ExecOnly):
 
 
 def _disguise(func: "Any") -> None:
-    """Make func's frames look like importlib's _call_with_frames_removed, so that CPython trims them
-    from import tracebacks together with the importlib frames around them, exactly as untraced."""
-    changes = {"co_filename": "<frozen importlib._bootstrap>", "co_name": "_call_with_frames_removed"}
-    if sys.version_info >= (3, 11):
-        changes["co_qualname"] = "_call_with_frames_removed"
-    func.__code__ = func.__code__.replace(**changes)
+    """Give func's frames importlib's file name, so that CPython's import-traceback trimming (which
+    cuts chunks of importlib frames ending in _call_with_frames_removed) treats them as part of the
+    import system: trimmed where untraced importlib frames are trimmed, shown where they are shown."""
+    func.__code__ = func.__code__.replace(co_filename="<frozen importlib._bootstrap>")
 
 
 for _method in (_Legacy.load_module, _ExecOnly.exec_module, _Exec.create_module):
@@ -849,8 +870,22 @@ def _patch_importlib(importlib: "Any") -> None:
     _orig_reload = orig_reload
     _copy_identity(_import_module, orig_import_module)
     _copy_identity(_reload, orig_reload)
-    importlib.import_module = _import_module
-    importlib.reload = _reload
+    hook: "Any" = _import_module
+    if _speedups is not None:
+        hook = _speedups.Hook(
+            orig_import_module,
+            _prepare_import_module,
+            _end_hit,
+            _import_module,
+            _sites,
+            _loading,
+            sys.modules,
+            _Hit,
+            True,
+        )
+        _copy_identity(hook, orig_import_module)
+    importlib.import_module = _installed["import_module"] = hook
+    importlib.reload = _installed["reload"] = _reload
     _importlib = importlib
 
 
@@ -878,7 +913,11 @@ def install(clock: "Optional[Callable[[], int]]" = None) -> None:
         _clock = clock
     _orig_import = builtins.__import__
     _copy_identity(_import, _orig_import)
-    builtins.__import__ = _import
+    hook: "Any" = _import
+    if _speedups is not None:
+        hook = _speedups.Hook(_orig_import, _prepare_import, _end_hit, _import, _sites, _loading, sys.modules, _Hit)
+        _copy_identity(hook, _orig_import)
+    builtins.__import__ = _installed["import"] = hook
     sys.meta_path.insert(0, _finder)
     importlib = _modules_get("importlib")
     if importlib is not None:
@@ -894,7 +933,7 @@ def uninstall() -> "list[tuple[int, str, str]]":
     if not _active:
         return left
     _active = False
-    if builtins.__import__ is _import:
+    if builtins.__import__ is _installed.get("import"):
         builtins.__import__ = _orig_import
     else:
         left.append(
@@ -912,8 +951,8 @@ def uninstall() -> "list[tuple[int, str, str]]":
             break
     if _importlib is not None:
         for attr, ours, orig in (
-            ("import_module", _import_module, _orig_import_module),
-            ("reload", _reload, _orig_reload),
+            ("import_module", _installed.get("import_module"), _orig_import_module),
+            ("reload", _installed.get("reload"), _orig_reload),
         ):
             if getattr(_importlib, attr, None) is ours:
                 setattr(_importlib, attr, orig)
@@ -931,11 +970,14 @@ def uninstall() -> "list[tuple[int, str, str]]":
 
 
 def new_window() -> None:
-    """Start counting hits in fresh records, so a trace that starts now sees its own first hits."""
-    global _sites, _places, _partials
-    _sites = {}
-    _places = {}
-    _partials = {}
+    """Start counting hits in fresh records, so a trace that starts now sees its own first hits.
+    (Cleared in place: the compiled hook holds the same dicts.)"""
+    _sites.clear()
+    _places.clear()
+    _partials.clear()
+    for hook in (_installed.get("import"), _installed.get("import_module")):
+        if hook is not None and hasattr(hook, "clear_cache"):
+            hook.clear_cache()
 
 
 def reset() -> None:
