@@ -242,16 +242,35 @@ def test_circular_import_is_a_partial_hit(project: Project) -> None:
         with pytest.raises(ImportError, match="partially initialized"):
             import cyc_a  # noqa: F401
     cycles = t.cycles()
-    assert [(e.name, e.importer) for e in cycles] == [("cyc_a", "cyc_b"), ("cyc_a", "cyc_b")]
-    assert cycles[1].missing == ["A"]
+    assert [(e.name, e.importer, target) for e, target in cycles] == [
+        ("cyc_a", "cyc_b", "cyc_a"),
+        ("cyc_a", "cyc_b", "cyc_a"),
+    ]
+    assert cycles[1][0].missing == ["A"]
     assert only(t, "load", "cyc_b").error is not None
 
 
 def test_package_importing_its_own_submodules_is_not_a_cycle(project: Project) -> None:
-    project.write({"selfpkg/__init__.py": "from . import part\nfrom .part import P\n", "selfpkg/part.py": "P = 1\n"})
+    project.write(
+        {
+            "selfpkg/__init__.py": "from . import part\nfrom .part import P\nfrom . import other\n",
+            "selfpkg/part.py": "P = 1\n",
+            "selfpkg/other.py": "from selfpkg import part\nfrom . import part as again\n",
+        }
+    )
     with importtrace.trace() as t:
         import selfpkg  # noqa: F401
     assert t.cycles() == []
+    assert any(e.partial for e in t.of_kind("hit"))  # the raw fact is still recorded
+
+
+def test_from_package_import_of_a_module_still_loading_is_a_cycle(project: Project) -> None:
+    project.write(
+        {"ring/__init__.py": "", "ring/a.py": "from ring import b\nA = 1\n", "ring/b.py": "from ring import a\n"}
+    )
+    with importtrace.trace() as t:
+        import ring.a  # noqa: F401
+    assert [(e.importer, target) for e, target in t.cycles()] == [("ring.b", "ring.a")]
 
 
 def test_module_that_replaces_itself_in_sys_modules(project: Project) -> None:

@@ -13,7 +13,15 @@ Record a block::
 Importing this package and starting a trace loads no module other than importtrace's own, so
 the traced program loads exactly what it would load untraced.  Formatting, saving and the
 command line import what they need only after recording.
+
+Guard imports in tests (with or without pytest; the pytest plugin adds an ``import_trace`` fixture)::
+
+    with importtrace.trace() as t, importtrace.fresh_import("app.cli"):
+        pass
+    importtrace.assert_not_imported(t, "pandas*")   # AssertionError names the importing lines
 """
+
+import sys as _sys
 
 from ._session import Recording, start, stop, trace
 from ._trace import Event, Trace, TraceError, TraceFileError
@@ -23,15 +31,33 @@ if TYPE_CHECKING:
     import os
     from typing import Union
 
+    from ._assertions import (
+        assert_imported,
+        assert_max_modules,
+        assert_no_cycles,
+        assert_not_imported,
+        assert_not_loaded,
+        assert_not_requested,
+    )
+    from ._fresh import FreshImport, fresh_import
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Event",
+    "FreshImport",
     "Recording",
     "Trace",
     "TraceError",
     "TraceFileError",
     "__version__",
+    "assert_imported",
+    "assert_max_modules",
+    "assert_no_cycles",
+    "assert_not_imported",
+    "assert_not_loaded",
+    "assert_not_requested",
+    "fresh_import",
     "load",
     "render",
     "start",
@@ -53,3 +79,32 @@ def render(trace: Trace, format: str = "timeline", **options: "object") -> str:
     from .renderers import render as _render
 
     return _render(trace, format, **options)
+
+
+# Names whose module is imported on first use (importing importtrace stays as light as it is).
+_LAZY = {
+    "assert_imported": "_assertions",
+    "assert_max_modules": "_assertions",
+    "assert_no_cycles": "_assertions",
+    "assert_not_imported": "_assertions",
+    "assert_not_loaded": "_assertions",
+    "assert_not_requested": "_assertions",
+    "FreshImport": "_fresh",
+    "fresh_import": "_fresh",
+}
+
+
+def __getattr__(name: str) -> "object":
+    """The lazy names: an already imported module is taken from sys.modules, so that using one while
+    a trace records adds no import event; otherwise the first use imports importtrace's module."""
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'importtrace' has no attribute {name!r}")
+    full = "importtrace." + module_name
+    module = _sys.modules.get(full)
+    if module is None:
+        __import__(full)
+        module = _sys.modules[full]
+    value = getattr(module, name)
+    globals()[name] = value
+    return value

@@ -244,9 +244,51 @@ class Trace:
         """Searches that found nothing and loads or reloads whose code raised."""
         return [e for e in self.events if e.failed]
 
-    def cycles(self) -> "list[Event]":
-        """Hits on a module that was still initialising in the same thread: circular imports."""
-        return [e for e in self.events if e.kind == "hit" and e.partial]
+    def cycles(self) -> "list[tuple[Event, str]]":
+        """Circular imports, one per place: (the hit that closed the loop, the module that was still
+        initialising).  A hit on a partially initialised module is one, and so is ``from pkg import a``
+        run while ``pkg.a`` itself is still loading; but ``from pkg import sub`` while pkg's __init__
+        runs is how packages import their parts (json, asyncio), not a cycle."""
+        found: "list[tuple[Event, str]]" = []
+        places: "set[tuple[Optional[str], str]]" = set()
+        known: "Optional[set[str]]" = None
+        for e in self.events:
+            if e.kind != "hit":
+                continue
+            target: "Optional[str]" = None
+            if e.fromlist:
+                loading = {a.name for a in self.ancestors(e) if a.kind in ("load", "reload")}
+                for sub in e.fromlist:
+                    name = "%s.%s" % (e.name, sub)
+                    if name in loading and name != e.importer:
+                        target = name
+                        break
+            if target is None and e.partial:
+                if known is None:
+                    known = {x.name for x in self.events if x.kind != "search" or x.found} | set(self.preloaded)
+                submodules = (
+                    bool(e.fromlist)
+                    and "*" not in e.fromlist
+                    and all("%s.%s" % (e.name, n) in known for n in e.fromlist)
+                )
+                if not submodules:
+                    target = e.name
+            if target is not None and (e.where, target) not in places:
+                places.add((e.where, target))
+                found.append((e, target))
+        return found
+
+    def ancestors(self, event: "Event") -> "list[Event]":
+        """The events that event happened inside, outermost first."""
+        chain: "list[Event]" = []
+        seen = {event.id}
+        node = self.parent(event)
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            chain.append(node)
+            node = self.parent(node)
+        chain.reverse()
+        return chain
 
     def requests(self, name: str) -> "list[Event]":
         """Every event about module ``name``: each search, load, hit and reload, in order."""

@@ -1,0 +1,1 @@
+"""A tiny shop: the package that test_import_budget.py guards."""

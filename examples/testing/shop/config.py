@@ -1,0 +1,3 @@
+"""Settings every command needs."""
+
+CURRENCY = "EUR"

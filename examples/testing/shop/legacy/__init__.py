@@ -1,0 +1,1 @@
+"""Old code with a circular import, kept to show how the fixture reports one."""

@@ -1,0 +1,5 @@
+from . import customers
+
+
+def owner(order_id: int) -> str:
+    return customers.name(order_id)
