@@ -1,0 +1,80 @@
+"""`importtrace check` through the real command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+def check(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "importtrace", "check", *args], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    files = {
+        "app/__init__.py": "",
+        "app/cli.py": "import app.report\n",
+        "app/report.py": "import json\nimport colorsys\n",
+        "app/light.py": "X = 1\n",
+        "cyc/__init__.py": "",
+        "cyc/a.py": "from cyc import b\nA = 1\n",
+        "cyc/b.py": "from cyc import a\n",
+    }
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+def test_rules_that_hold(app: Path) -> None:
+    done = check(["--forbid", "pandas*", "--max-modules", "5", "--no-cycles", "-c", "import app.light"], app)
+    assert done.returncode == 0, done.stderr
+
+
+def test_forbidden_module_names_the_chain(app: Path) -> None:
+    done = check(["--forbid", "colorsys", "-c", "import app.cli"], app)
+    assert done.returncode == 1
+    assert "forbid colorsys" in done.stderr
+    assert "app/cli.py:1" in done.stderr and "app/report.py:2" in done.stderr
+
+
+def test_module_budget_and_cycles(app: Path) -> None:
+    assert check(["--max-modules", "3", "-c", "import app.cli"], app).returncode == 1
+    cycles = check(["--no-cycles", "-c", "import cyc.a"], app)
+    assert cycles.returncode == 1 and "cyc.b imported cyc.a" in cycles.stderr
+
+
+def test_rules_from_pyproject(app: Path) -> None:
+    (app / "pyproject.toml").write_text('[tool.importtrace]\nforbid = ["json"]\n')
+    assert check(["-c", "import app.cli"], app).returncode == 1
+    assert check(["--no-config", "--max-modules", "100", "-c", "import app.cli"], app).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "pyproject", "message"),
+    [
+        (["-c", "import app"], None, "no rules given"),
+        (["--max-modules", "lots", "-c", "import app"], None, "--max-modules"),
+        (["-c", "import app"], "[tool.importtrace]\nmax-modules = -1\n", "max-modules"),
+        (["-c", "import app"], "[tool.importtrace]\nforbidd = ['x']\n", "forbidd"),
+        (["--forbid", "x"], None, "no program given"),
+    ],
+)
+def test_bad_rules_are_usage_errors(app: Path, args: list[str], pyproject: str | None, message: str) -> None:
+    if pyproject:
+        (app / "pyproject.toml").write_text(pyproject)
+    done = check(args, app)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+
+
+def test_a_failing_program_fails_the_check(app: Path) -> None:
+    done = check(["--forbid", "pandas", "-c", "raise SystemExit(3)"], app)
+    assert done.returncode == 1 and "status 3" in done.stderr
