@@ -126,3 +126,28 @@ def test_no_site_interpreters_too(tmp_path: Path) -> None:
     result = ast.literal_eval(out.stdout.strip())
     assert all(m.split(".")[0] == "importtrace" for m in result["new"]), result["new"]
     assert "os" in result["loaded"]
+
+
+def test_importlib_loaded_after_the_trace_started_is_wrapped_then(tmp_path: Path) -> None:
+    result = run(
+        """
+        import sys, json
+        preloaded = "importlib" in sys.modules
+        import importtrace
+        importtrace.start()
+        import importlib
+        importlib.import_module("colorsys")
+        importlib.import_module("colorsys")
+        trace = importtrace.stop()
+        print(json.dumps({"preloaded": preloaded, "restored": importlib.import_module.__module__,
+                          "hits": [(e.name, e.via, e.count) for e in trace.events if e.kind == "hit"
+                                   and e.name == "colorsys"]}))
+        """,
+        tmp_path,
+    )
+    if result["preloaded"]:
+        import pytest
+
+        pytest.skip("this interpreter loads importlib at start-up")
+    assert result["hits"] == [["colorsys", "import_module", 1]]
+    assert result["restored"] == "importlib"

@@ -646,3 +646,35 @@ def test_header_knows_the_search_path_and_stdlib(project: Project) -> None:
     assert t.header["path"][0] == str(project.root) and t.header["stdlib"]
     assert (Path(t.header["stdlib"]) / "os.py").exists()
     assert t.header["dont_write_bytecode"] == sys.dont_write_bytecode
+
+
+def test_nested_trace_started_after_a_finder_went_ahead_is_told_too(project: Project) -> None:
+    project.write({"late_mod.py": ""})
+
+    class Ahead:
+        def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+            return None
+
+    with importtrace.trace():
+        sys.meta_path.insert(0, Ahead())
+        import colorsys  # noqa: F401  (the outer trace notices the finder here)
+
+        with importtrace.trace() as inner:
+            import late_mod  # noqa: F401
+    assert [n["code"] for n in inner.notes] == ["shadowed"]
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="imp was removed in 3.12")
+def test_imp_reload_is_recorded(project: Project) -> None:
+    import warnings
+
+    project.write({"old_style.py": "X = 1\n"})
+    import old_style
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import imp
+    project.write({"old_style.py": "X = 2\n"})
+    with importtrace.trace() as t:
+        imp.reload(old_style)
+    assert only(t, "reload", "old_style").rebound == ["X"] and old_style.X == 2

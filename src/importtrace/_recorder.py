@@ -615,15 +615,27 @@ def _finder_name(finder: "Any") -> str:
     return type(finder).__qualname__
 
 
+def finders_ahead() -> "list[Any]":
+    """The finders in sys.meta_path ahead of importtrace's (which then never see what they serve)."""
+    meta_path = list(sys.meta_path)
+    for i, finder in enumerate(meta_path):
+        if finder is _finder:
+            return meta_path[:i]
+    return []
+
+
+def shadow_note(finder: "Any") -> str:
+    return (
+        f"{_finder_name(finder)} was inserted ahead of importtrace's finder in sys.meta_path: modules "
+        "it serves are loaded without search and load events (they appear as unobserved loads)"
+    )
+
+
 def _shadowed(ahead: "list[Any]") -> None:
     for finder in ahead:
         if not any(finder is seen for seen in _ahead_seen):
             _ahead_seen.append(finder)
-            _note(
-                "shadowed",
-                f"{_finder_name(finder)} was inserted ahead of importtrace's finder in sys.meta_path: modules "
-                "it serves are loaded without search and load events (they appear as unobserved loads)",
-            )
+            _note("shadowed", shadow_note(finder))
 
 
 def _wrap(spec: "Any", search: "_Search") -> None:

@@ -77,6 +77,11 @@ class Recording:
             t_end = _recorder.clock()
             records = _recorder.events()[self._index :]
             notes = list(_recorder.notes()[self._notes_index :])
+            noted = {msg for _, code, msg in notes if code == "shadowed"}
+            for finder in _recorder.finders_ahead():  # inserted before this trace began, still ahead
+                message = _recorder.shadow_note(finder)
+                if message not in noted:
+                    notes.append((t_end, "shadowed", message))
             _sessions.remove(self)
             last = not _sessions
             if last:
