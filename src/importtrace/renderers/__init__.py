@@ -2,32 +2,106 @@
 
 ``render(trace, "timeline", **options)`` is the single entry point (the command line's --format
 and the library's importtrace.render both use it).  Each format lives in its own module with a
-``render(trace, options) -> str`` function; filters are applied here, once, for all of them.
+``render(trace, options) -> str`` function; options are checked and filters applied here, once, for
+all of them.  See docs/formats.md for every format and option.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 from .._trace import Trace
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._session import Recording
+
 #: format name -> module that renders it
 FORMATS = {
     "timeline": "importtrace.renderers.timeline",
+    "tree": "importtrace.renderers.tree",
+    "table": "importtrace.renderers.table",
     "jsonl": "importtrace.renderers.jsonl",
+    "chrome": "importtrace.renderers.chrome",
+    "importtime": "importtrace.renderers.importtime",
+    "mermaid": "importtrace.renderers.mermaid",
+    "html": "importtrace.renderers.html",
 }
+
+#: display options (the filters are in importtrace._filters.FILTER_OPTIONS) and their defaults
+DISPLAY_OPTIONS: dict[str, Any] = {"color": False, "width": None, "style": "simple", "top": 15}
 
 
 class RenderError(ValueError):
     """An unknown format or a bad option value."""
 
 
-def render(trace: Trace, format: str = "timeline", **options: Any) -> str:
-    """Render trace in format; options are the format's (color, width, ...) and the shared filters."""
+def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -> str:
+    """Render trace (a Trace, or a finished Recording) in format.
+
+    Options are the display options (color, width, style, top) and the shared filters (include, exclude,
+    kinds, min_duration, depth, hide_stdlib, hide_noise); None means the default.  Raises RenderError
+    with one line on bad input."""
+    from .._filters import FILTER_OPTIONS, filter_trace
+    from .._session import Recording
+
     try:
         module_name = FORMATS[format]
-    except KeyError:
+    except (KeyError, TypeError):
         raise RenderError("unknown format %r (choose from %s)" % (format, ", ".join(FORMATS))) from None
+    if isinstance(trace, Recording):
+        trace = trace.trace  # a finished ``with importtrace.trace() as t`` block (TraceError while recording)
+    if not isinstance(trace, Trace):
+        raise RenderError("render() needs a Trace, not %s" % type(trace).__name__)
+    unknown = sorted(k for k in options if k not in DISPLAY_OPTIONS and k not in FILTER_OPTIONS)
+    if unknown:
+        known = ", ".join(list(DISPLAY_OPTIONS) + list(FILTER_OPTIONS))
+        raise RenderError("unknown option %r (options are %s)" % (unknown[0], known))
+    display = _display_options(options)
+    filters = {k: v for k, v in options.items() if k in FILTER_OPTIONS and v is not None}
+    try:
+        shown = filter_trace(trace, **filters)
+    except ValueError as exc:
+        raise RenderError(str(exc)) from None
     module = importlib.import_module(module_name)
-    return module.render(trace, options)  # type: ignore[no-any-return]
+    return module.render(shown, display)  # type: ignore[no-any-return]
+
+
+def _display_options(options: dict[str, Any]) -> dict[str, Any]:
+    out = dict(DISPLAY_OPTIONS)
+    out.update({k: v for k, v in options.items() if k in DISPLAY_OPTIONS and v is not None})
+    if not isinstance(out["color"], bool):
+        raise RenderError("color must be True or False, not %r" % (out["color"],))
+    width = out["width"]
+    if width is not None and (not _is_int(width) or width < 1):
+        raise RenderError("width must be a whole number of columns >= 1 (or None for no limit), not %r" % (width,))
+    if not isinstance(out["style"], str) or not out["style"]:
+        raise RenderError("style must be the name of a table style, not %r" % (out["style"],))
+    if not _is_int(out["top"]) or out["top"] < 1:
+        raise RenderError("top must be a whole number >= 1, not %r" % (out["top"],))
+    return out
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def want_color(stream: Any, mode: str = "auto") -> bool:
+    """Whether to write colour to stream: mode "always" or "never" decide; "auto" follows NO_COLOR
+    (set and not empty: no colour), then FORCE_COLOR (set and not empty: colour), then isatty()."""
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    if mode != "auto":
+        raise RenderError("colour mode must be auto, always or never, not %r" % (mode,))
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        return False

@@ -1,15 +1,154 @@
-"""timeline (placeholder until the formatter issue lands): one line per event, in order."""
+"""timeline: every event in the order it happened, one line each, for people (python -v made readable).
+
+A line: time since start (ms), how long it took, the kind, the module indented by nesting, then the
+status word that must not be missed (FAILED, NOT FOUND, CYCLE, UNFINISHED, UNOBSERVED) and the fact
+that matters for the kind.  To fit a width, paths lose their heads first, then details their ends;
+the module name is only ever shortened from its head, as a last resort.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .._trace import Trace
+from .._filters import nesting
+from .._trace import Event, Trace
+from ._describe import Facts, counts
+from ._text import esc, fit, keep_tail, ms, paint, took
+
+_TOOK = 7
 
 
 def render(trace: Trace, options: dict[str, Any]) -> str:
-    lines = []
-    for e in trace.events:
-        dur = "" if e.duration is None else " %.3fms" % (e.duration / 1e6)
-        lines.append("%10.3fms %-6s %s%s" % (e.start / 1e6, e.kind, e.name, dur))
-    return "\n".join(lines) + ("\n" if lines else "")
+    color: bool = options["color"]
+    width: int | None = options["width"]
+    facts = Facts(trace)
+    events = trace.events
+    out = [_title(trace, color)]
+    if not events:
+        out.append("(no events)")
+        out.extend(_footer(trace, facts, color, width))
+        return "\n".join(out) + "\n"
+
+    levels = nesting(trace)
+    threads = len({e.thread for e in events}) > 1
+    time_w = max(len("time"), len(ms(max(e.start for e in events))))
+    thread_w = max(len("T%d" % e.thread) for e in events) + 2 if threads else 0
+    head = "%*s  %*s  %s%-6s  %s" % (time_w, "time", _TOOK, "took", "".ljust(thread_w), "event", "module")
+    out.append(paint(head, "dim", color))
+    prefix_w = time_w + 2 + _TOOK + 2 + thread_w + 6 + 2
+
+    labels: dict[str, str] = {}  # the kind column, padded and coloured
+    shown_search: int | None = None  # id of the search whose origin the previous line showed
+    i, n = 0, len(events)
+    while i < n:
+        e = events[i]
+        group = [e]
+        if e.kind == "hit":
+            j = i + 1
+            while j < n and events[j].kind == "hit" and _same_place(e, events[j]):
+                group.append(events[j])
+                j += 1
+            i = j
+        else:
+            i += 1
+        kind = e.kind
+        status = facts.status(e)
+        if len(group) > 1:
+            details = facts.hits(group)
+            durations = [h.duration for h in group]
+            duration: int | None = None if None in durations else sum(d for d in durations if d is not None)
+            count = sum(h.count for h in group)
+        else:
+            details = facts.details(e, origin=not (kind == "load" and e.search == shown_search))
+            duration = e.duration
+            count = e.count if kind == "hit" else 1
+        shown_search = e.id if kind == "search" and e.found and e.origin else None
+
+        level = levels[e.id]
+        indent = "  " * level
+        name = esc(e.name)
+        tail = " x%d" % count if count > 1 else ""
+        word = "  " + status[0] if status else ""
+        if width is not None:
+            room = width - prefix_w - len(tail) - len(word) - 2 * level - len(name)
+            if room < 0:  # the name does not fit: first the indent gives way, then the name's head
+                room += 2 * level + len(name)
+                if level:
+                    marker = "%d> " % level
+                    indent = marker if len(marker) < len(indent) else indent
+                if len(indent) + len(name) > room:
+                    name = keep_tail(name, max(room - len(indent), min(len(name), 12)))
+                room -= len(indent) + len(name)
+            detail = fit(details, room - 2) if room > 5 else ""
+        else:
+            detail = "".join([p for p, _ in details])
+        line_color = status[1] if status else kind
+        label = labels.get(line_color + kind)
+        if label is None:
+            label = labels[line_color + kind] = paint("%-6s" % kind, line_color, color) + "  "
+        if color:
+            if kind == "load":
+                name = paint(name, "bold", color)
+            if status:
+                word = paint(word, status[1], color)
+        out.append(
+            "%*s  %*s  %s%s%s%s%s%s%s%s"
+            % (
+                time_w,
+                ms(e.start),
+                _TOOK,
+                took(duration),
+                ("T%d" % e.thread).ljust(thread_w) if threads else "",
+                label,
+                indent,
+                name,
+                tail,
+                word,
+                "  " if detail else "",
+                detail,
+            )
+        )
+    out.extend(_footer(trace, facts, color, width))
+    return "\n".join(out) + "\n"
+
+
+def _same_place(first: Event, e: Event) -> bool:
+    """Whether hit e tells the same story as first: same module, asker, file, thread and nesting."""
+    return (
+        e.kind == "hit"
+        and e.name == first.name
+        and e.parent == first.parent
+        and e.importer == first.importer
+        and e.thread == first.thread
+        and e.via == first.via
+        and e.level == first.level
+        and e.partial == first.partial
+        and e.waited == first.waited
+        and e.file == first.file
+    )
+
+
+def _title(trace: Trace, color: bool) -> str:
+    header = trace.header
+    bits = ["importtrace timeline: %d events in %s ms" % (len(trace.events), ms(trace.duration))]
+    if header.get("python"):
+        bits.append(", Python %s" % esc(str(header["python"])))
+    if header.get("complete") is False:
+        bits.append(" (incomplete: the program ended while the trace was being written)")
+    return paint("".join(bits), "bold", color)
+
+
+def _footer(trace: Trace, facts: Facts, color: bool, width: int | None = None) -> list[str]:
+    lines: list[str] = []
+    if trace.events:
+        text = "-- " + counts(trace, facts.cycles)
+        if width is not None and len(text) > width:
+            from textwrap import wrap
+
+            lines.extend(paint(x, "dim", color) for x in wrap(text, max(width, 20), subsequent_indent="   "))
+        else:
+            lines.append(paint(text, "dim", color))
+    for note in trace.notes:
+        code = esc(str(note.get("code", "")))
+        lines.append(paint("note [%s]: " % code, "warn", color) + esc(str(note.get("message", ""))))
+    return lines

@@ -1,0 +1,152 @@
+"""Terminal-safe text: escaping of control characters, colours, time units and fitting to a width."""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls, DEL, and the bidirectional overrides that can make text display out of order.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_escaped: dict[str, str] = {}
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    c = match.group()
+    code = ord(c)
+    return _NAMED.get(c) or ("\\x%02x" % code if code < 0x100 else "\\u%04x" % code)
+
+
+def esc(text: str) -> str:
+    """text with every control character and escape sequence spelled out (``\\x1b``), never interpreted."""
+    out = _escaped.get(text)
+    if out is None:
+        out = _UNSAFE.sub(_escape_char, text) if _UNSAFE.search(text) else text
+        if len(_escaped) < 100_000:
+            _escaped[text] = out
+    return out
+
+
+# --- colours ----------------------------------------------------------------------------------------
+
+RESET = "\x1b[0m"
+COLORS = {
+    "search": "\x1b[36m",  # cyan
+    "load": "\x1b[32m",  # green
+    "hit": "\x1b[34m",  # blue
+    "reload": "\x1b[35m",  # magenta
+    "bad": "\x1b[1;31m",  # bold red: failures
+    "warn": "\x1b[33m",  # yellow: unfinished, unobserved, cycles
+    "dim": "\x1b[2m",
+    "bold": "\x1b[1m",
+}
+
+
+def paint(text: str, color: str | None, on: bool) -> str:
+    """text in the named colour when on (and there is something to colour)."""
+    if not on or not color or not text:
+        return text
+    return COLORS[color] + text + RESET
+
+
+# --- units ------------------------------------------------------------------------------------------
+
+
+def ms(ns: int) -> str:
+    """Nanoseconds as milliseconds with three decimals (microsecond resolution)."""
+    return "%.3f" % (ns / 1e6)
+
+
+def took(ns: int | None) -> str:
+    """A duration in the unit that reads best: 850ns, 12us, 3.45ms, 1.20s; '-' when unknown."""
+    if ns is None:
+        return "-"
+    if ns < 1_000:
+        return "%dns" % ns
+    if ns < 1_000_000:
+        return "%dus" % round(ns / 1e3) if ns >= 9_995 else "%.1fus" % (ns / 1e3)
+    if ns < 1_000_000_000:
+        return "%.1fms" % (ns / 1e6) if ns >= 9_995_000 else "%.2fms" % (ns / 1e6)
+    return "%.2fs" % (ns / 1e9)
+
+
+# --- fitting to a width -----------------------------------------------------------------------------
+
+
+def keep_tail(text: str, size: int) -> str:
+    """text cut to size characters by dropping its head: '...ckage.module'."""
+    if len(text) <= size:
+        return text
+    if size <= 3:
+        return text[len(text) - size :] if size > 0 else ""
+    return "..." + text[len(text) - size + 3 :]
+
+
+def keep_head(text: str, size: int) -> str:
+    """text cut to size characters by dropping its end: 'detail te...'."""
+    if len(text) <= size:
+        return text
+    if size <= 3:
+        return text[:size] if size > 0 else ""
+    return text[: size - 3] + "..."
+
+
+TEXT, PATH, EXTRA = 0, 1, 2  # how a part of a line gives way to fit a width: cut last, shortened, dropped
+
+
+def fit(parts: list[tuple[str, int]], size: int) -> str:
+    """Join (text, how) parts into at most size characters: EXTRA parts go first, then PATH parts lose
+    their heads (down to their file name and line), then the whole is cut at its end."""
+    text = "".join([p for p, _ in parts])
+    excess = len(text) - size
+    if excess <= 0:
+        return text
+    kept = list(parts)
+    while excess > 0 and kept and kept[-1][1] == EXTRA:
+        excess -= len(kept.pop()[0])
+    paths = sorted((i for i, (p, how) in enumerate(kept) if how == PATH), key=lambda i: -len(kept[i][0]))
+    for i in paths:
+        if excess <= 0:
+            break
+        p = kept[i][0]
+        floor = min(len(p), max(20, len(_tail_of_path(p)) + 4))
+        new = max(floor, len(p) - excess)
+        if new < len(p):
+            short = _path_tail(p, new)
+            excess -= len(p) - len(short)
+            kept[i] = (short, PATH)
+    for i in paths:  # still too long: a path's tail (file and line) is worth more than the text's end
+        if excess <= 0:
+            break
+        p = kept[i][0]
+        new = max(min(len(p), len(_last_of_path(p)) + 3), len(p) - excess)
+        if new < len(p):
+            excess -= len(p) - new
+            kept[i] = (keep_tail(p, new), PATH)
+    if excess > 0:  # it will be cut anyway: cut the text with its paths whole rather than both
+        kept = [part for part in parts if part[1] != EXTRA]
+    return keep_head("".join(p for p, _ in kept), size)
+
+
+def _path_tail(path: str, size: int) -> str:
+    """path cut to at most size characters from its head, at a directory boundary where one is near."""
+    cut = keep_tail(path, size)
+    if cut is path or len(cut) <= 3:
+        return cut
+    rest = cut[3:]
+    sep = min((i for i in (rest.find("/"), rest.find("\\")) if i >= 0), default=-1)
+    return "..." + rest[sep:] if 0 <= sep < len(rest) - 1 else cut
+
+
+def _last_of_path(path: str) -> str:
+    """The last component of a path ('decoder.py:12')."""
+    return path[max(path.rfind("/"), path.rfind("\\")) + 1 :]
+
+
+def _tail_of_path(path: str) -> str:
+    """The last two components of a path ('json/decoder.py:12')."""
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    if cut > 0:
+        cut = max(path.rfind("/", 0, cut), path.rfind("\\", 0, cut))
+    return path[cut + 1 :]

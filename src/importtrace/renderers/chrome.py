@@ -1,0 +1,104 @@
+"""chrome: Chrome Trace Event JSON, for Perfetto (ui.perfetto.dev) and chrome://tracing.
+
+Loads and searches are complete slices ("ph": "X") nested per thread; cache hits and reloads are
+instant events ("ph": "i") with their details in ``args``.  Times are microseconds from the start of
+the trace.  A load still running when the trace stopped is drawn to the end of the trace; a load the
+tracer did not see is an instant at the end.  Notes are global instants.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._trace import KIND_FIELDS, Event, Trace
+
+_PID = 1
+
+
+def render(trace: Trace, options: dict[str, Any]) -> str:
+    header = trace.header
+    end = trace.duration
+    rows: list[dict[str, Any]] = [
+        {"ph": "M", "name": "process_name", "pid": _PID, "tid": 0, "args": {"name": _process_name(header)}},
+    ]
+    names = {t.get("thread"): t.get("name") for t in header.get("threads") or () if isinstance(t, dict)}
+    for thread in sorted({e.thread for e in trace.events} | {n for n in names if isinstance(n, int)}):
+        label = names.get(thread) or ("main thread" if thread == 1 else "thread %d" % thread)
+        rows.append({"ph": "M", "name": "thread_name", "pid": _PID, "tid": thread, "args": {"name": str(label)}})
+        rows.append(
+            {"ph": "M", "name": "thread_sort_index", "pid": _PID, "tid": thread, "args": {"sort_index": thread}}
+        )
+    for e in trace.events:
+        rows.append(_event(e, end))
+    for note in trace.notes:
+        at = note.get("at")
+        rows.append(
+            {
+                "ph": "i",
+                "s": "g",
+                "name": "note: %s" % note.get("code", ""),
+                "cat": "note",
+                "ts": _us(at if isinstance(at, int) else 0),
+                "pid": _PID,
+                "tid": 1,
+                "args": {"message": note.get("message", "")},
+            }
+        )
+    encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode  # dumps() builds one per call
+    body = ",\n".join(map(encode, rows))
+    meta = json.dumps(
+        {"tool": "importtrace", "python": header.get("python"), "argv": header.get("argv"), "cwd": header.get("cwd")},
+        ensure_ascii=True,
+    )
+    return '{"displayTimeUnit":"ms","otherData":%s,"traceEvents":[\n%s\n]}\n' % (meta, body)
+
+
+def _event(e: Event, end: int) -> dict[str, Any]:
+    kind = e.kind
+    args: dict[str, Any] = {}
+    for field in _ARGS.get(kind, _COMMON_ARGS):
+        value = getattr(e, field)
+        if (value is not None and value is not False and value != []) or field in _ALWAYS:
+            args[field] = value
+    row: dict[str, Any] = {
+        "name": e.name if kind == "load" else "%s %s" % (kind, e.name),
+        "cat": kind,
+        "pid": _PID,
+        "tid": e.thread,
+        "ts": e.start / 1000,
+        "args": args,
+    }
+    if e.failed:
+        row["cname"] = "terrible"
+    if kind in ("hit", "reload") or (kind == "load" and not e.observed):
+        row["ph"] = "i"
+        row["s"] = "t"
+        if kind == "reload" and e.duration is not None:
+            args["duration_us"] = e.duration / 1000
+    else:
+        row["ph"] = "X"
+        if e.duration is None:
+            args["unfinished"] = True
+            row["dur"] = max(0, end - e.start) / 1000
+        else:
+            row["dur"] = e.duration / 1000
+    return row
+
+
+# Every field of an event goes into args, except empty and default-false ones; whether a search found
+# the module, and whether a load was observed, are always said.
+_COMMON_ARGS = ("id", "parent", "importer", "where")
+_ARGS = {kind: _COMMON_ARGS + fields for kind, fields in KIND_FIELDS.items()}
+_ALWAYS = ("found", "observed")
+
+
+def _us(ns: int) -> float:
+    return ns / 1000
+
+
+def _process_name(header: dict[str, Any]) -> str:
+    argv = header.get("argv")
+    if isinstance(argv, list) and argv:
+        return "importtrace: " + " ".join(str(a) for a in argv)
+    return "importtrace"

@@ -1,0 +1,131 @@
+"""tree: the load hierarchy with self and cumulative time, like ``python -X importtime`` but in the
+order things happened, with failures, cycles and cache hits marked.
+
+Nodes are loads, reloads, searches that found nothing and cache hits on modules still initialising;
+other cache hits are counted on the load of the module they hit ("hit x3").  An import's time
+includes finding the module (its search, when the search is in the trace), as in -X importtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .._trace import Event, Trace
+from ._describe import Facts, Parts
+from ._structure import node_children
+from ._text import EXTRA, PATH, TEXT, esc, fit, ms, paint
+
+_COL = 9
+
+
+def render(trace: Trace, options: dict[str, Any]) -> str:
+    color: bool = options["color"]
+    width: int | None = options["width"]
+    facts = Facts(trace)
+    hits: dict[str, int] = {}
+    for e in trace.events:
+        if e.kind == "hit":
+            hits[e.name] = hits.get(e.name, 0) + e.count
+    threads = len({e.thread for e in trace.events}) > 1
+    loads = sum(1 for e in trace.events if e.kind == "load")
+    title = "importtrace tree: %d loads in %s ms (times in ms; an import's time includes finding it)" % (
+        loads,
+        ms(trace.duration),
+    )
+    out = [paint(title, "bold", color)]
+    lines = list(_walk(trace, facts))
+    if not lines:
+        out.append("(no loads)")
+        return "\n".join(out) + "\n"
+    out.append(paint("%*s %*s  module" % (_COL, "self", _COL, "cumul"), "dim", color))
+    for e, guide in lines:
+        self_ns, cumul_ns = _times(trace, e)
+        status = facts.status(e)
+        name = esc(e.name)
+        if e.kind == "reload":
+            name = "reload " + name
+        if threads and not guide:
+            name = "[T%d] %s" % (e.thread, name)
+        word = "  " + status[0] if status else ""
+        parts = _details(facts, e, hits)
+        fixed = 2 * _COL + 3 + len(guide) + len(name) + len(word)
+        if width is not None:
+            detail = fit(parts, width - fixed - 2) if width - fixed > 7 else ""
+        else:
+            detail = "".join(p for p, _ in parts)
+        line = [
+            "%*s %*s  "
+            % (_COL, ms(self_ns) if self_ns is not None else "-", _COL, ms(cumul_ns) if cumul_ns is not None else "-"),
+            paint(guide, "dim", color),
+            paint(name, "bold", color) if e.kind == "load" else paint(name, e.kind, color),
+            paint(word, status[1], color) if status else "",
+        ]
+        if detail:
+            line.append("  " + detail)
+        out.append("".join(line).rstrip())
+    return "\n".join(out) + "\n"
+
+
+def _walk(trace: Trace, facts: Facts) -> Iterator[tuple[Event, str]]:
+    """Pre-order (the order things began): each node with the guide drawn before its name."""
+
+    def is_node(e: Event) -> bool:
+        kind = e.kind
+        if kind in ("load", "reload"):
+            return True
+        if kind == "search":
+            return e.failed
+        return e.waited or facts.cycle(e) is not None
+
+    stack: list[tuple[list[Event], int, str]] = [(node_children(trace, None, is_node), 0, "")]
+    while stack:
+        nodes, i, lead = stack.pop()
+        if i >= len(nodes):
+            continue
+        stack.append((nodes, i + 1, lead))
+        e = nodes[i]
+        top = len(stack) == 1
+        last = i == len(nodes) - 1
+        yield e, "" if top else lead + ("`-- " if last else "+-- ")
+        if e.kind in ("load", "reload"):
+            inner = "" if top else lead + ("    " if last else "|   ")
+            stack.append((node_children(trace, e, is_node), 0, inner))
+
+
+def _times(trace: Trace, e: Event) -> tuple[int | None, int | None]:
+    """(self, cumulative) nanoseconds of a node; a load's own search counts in both."""
+    if e.kind == "hit":
+        return None, None
+    if e.kind == "search":
+        return e.duration, e.duration
+    if e.duration is None:
+        return None, None
+    extra = 0
+    if e.kind == "load" and e.search is not None:
+        search = trace.event(e.search)
+        if search is not None and search.duration is not None:
+            extra = search.duration
+    own = e.self_duration if e.self_duration is not None else e.duration
+    return own + extra, e.duration + extra
+
+
+def _details(facts: Facts, e: Event, hits: dict[str, int]) -> Parts:
+    if e.kind == "hit":
+        return [("cache hit: ", TEXT), *facts.details(e)]
+    if e.kind != "load":
+        return facts.details(e)
+    parts: Parts = []
+    if not e.observed:
+        return facts.details(e)
+    if e.error is not None:
+        parts.append((facts.error(e) + "; ", TEXT))
+    parts.append((esc(e.module_type or "unknown"), TEXT))
+    if e.name in hits:
+        parts.append((", %d cache hit%s" % (hits[e.name], "" if hits[e.name] == 1 else "s"), TEXT))
+    if e.lazy:
+        parts.append((", lazy", TEXT))
+    if e.origin and e.origin not in ("built-in", "frozen"):
+        parts.append(("  ", EXTRA))
+        parts.append((facts.path(e.origin), PATH))
+    return parts
