@@ -20,7 +20,7 @@ Section = tuple[str, list[str], list[Row], set[int], dict[int, bool]]
 
 
 def render(trace: Trace, options: dict[str, Any]) -> str:
-    from tabulate import tabulate, tabulate_formats  # type: ignore[import-untyped]
+    from tabulate import tabulate, tabulate_formats
 
     style: str = options["style"]
     if style not in tabulate_formats or style == "unsafehtml":
