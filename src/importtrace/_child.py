@@ -85,11 +85,11 @@ def main() -> None:
     if _os.getpid() == pid:
         old = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a second Ctrl-C must not lose the trace
         try:
-            trace = recording.stop()
-            trace.header["program"] = program
-            _write(out, trace.to_dicts())
+            header, events = recording.stop_export()
+            header["program"] = program
+            _write(out, (header, events))
             if stream is not None:
-                stream.end(trace)
+                stream.end(header, events)
         finally:
             _signal.signal(_signal.SIGINT, old)
     if error is not None:
@@ -284,8 +284,8 @@ class _Stream:
 
         _recorder.set_sink(sink)
 
-    def end(self, trace: "Any") -> None:
-        header, events = trace.to_dicts()
+    def end(self, header: "dict[str, Any]", events: "list[dict[str, Any]]") -> None:
+        header = dict(header)
         for event in events:
             self._line(event)
         header.pop("format", None)

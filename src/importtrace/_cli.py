@@ -49,6 +49,9 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m importtrace` and the `importtrace` console script."""
+    import gc
+
+    gc.disable()  # this process only parses, reads traces and renders: no cycles worth collecting
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] in SUBCOMMANDS and not os.path.exists(args[0]):
@@ -173,6 +176,8 @@ def _render_options(ns: argparse.Namespace, stream: IO[str] | None) -> dict[str,
         options["hide_stdlib"] = True
     if ns.style:
         options["style"] = ns.style
+    if ns.explain:
+        options["explain"] = True
     if ns.format not in ("jsonl", "chrome", "html", "mermaid", "importtime"):
         options["color"] = _want_color(stream, ns.color)
         if stream is not None and _isatty(stream):

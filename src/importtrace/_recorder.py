@@ -56,6 +56,7 @@ _ahead_seen: "list[Any]" = []
 _thread_names: "dict[int, Optional[str]]" = {}
 
 _RECOMPILED = 8  # after this many code objects for one source place, count hits on the first record
+_MANY_SITES = 200_000  # past this many call sites, watch every place for recompiled code (bounded memory)
 
 _orig_import: "Callable[..., Any]" = builtins.__import__
 _installed: "dict[str, Any]" = {}  # what install() put in place: "import", "import_module", "reload"
@@ -377,21 +378,25 @@ def _start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: i
         return None
     code = f.f_code
     lasti = f.f_lasti
+    filename = code.co_filename
     site = (id(code), lasti, key)
-    if _is_machinery(code.co_filename):
+    if _is_machinery(filename):
         # importlib's own file reading asks __import__ for _io on every source load: not the program's
         # request.  A record that is never exported keeps the hot path counting it cheaply.
         _sites[site] = _Hit(absname, None, 0)
         return None
     importer = f.f_globals.get("__name__")
-    tid = _get_ident()
     owner = _loading.get(absname)
     if owner is None:
         owner = _owner(absname, module)
-    waited = owner is not None and owner != tid
-    # A package's own __init__ importing its submodules hits the package while it initialises:
-    # that is how packages work, not a circular import.
-    partial = owner == tid and importer != absname
+    if owner is not None:
+        # A package's own __init__ importing its submodules hits the package while it initialises:
+        # that is how packages work, not a circular import.
+        waited = owner != _get_ident()
+        partial = not waited and importer != absname
+    else:
+        waited = partial = False
+    place = None
     if partial or waited:
         known = _partials.get((id(code), lasti, key, partial))
         if known is not None:
@@ -402,28 +407,33 @@ def _start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: i
         if known is not None:  # this site, while its module was still loading (a self-import)
             known.count += 1
             return None
-        place = (code.co_filename, code.co_firstlineno, code.co_name, lasti, absname, via)
-        seen = _places.get(place)
-        if seen is not None:
-            if seen[1] >= _RECOMPILED:  # the same source compiled again and again (exec in a loop)
-                seen[0].count += 1
-                return None
-            seen[1] += 1
+        if filename[:1] == "<" or len(_sites) > _MANY_SITES:
+            # Source compiled from a string (exec in a loop) makes a new code object, so a new site,
+            # each time: past a few versions of one place, count them on its first record.
+            place = (filename, code.co_firstlineno, code.co_name, lasti, absname, via)
+            seen = _places.get(place)
+            if seen is not None:
+                if seen[1] >= _RECOMPILED:
+                    seen[0].count += 1
+                    return None
+                seen[1] += 1
+                place = None
     hit = _Hit(absname, _top())
     hit.via = via
     hit.level = level
-    if type(fromlist) in (tuple, list) and all(type(x) is str for x in fromlist):
+    if fromlist and type(fromlist) in (tuple, list) and all(type(x) is str for x in fromlist):
         hit.fromlist = tuple(fromlist)  # never iterate or str() other objects: that could change them
     hit.code = code
     hit.lasti = lasti
     hit.importer = importer
+    hit.where = (filename, f.f_lineno)
     if partial or waited:
         hit.partial = partial
         hit.waited = waited
         _partials[(id(code), lasti, key, partial)] = hit
     else:
         _sites[site] = hit
-        if seen is None:
+        if place is not None:
             _places[place] = [hit, 1]
     _begin(hit)
     return hit

@@ -69,11 +69,17 @@ class Recording:
 
     def stop(self) -> Trace:
         """Stop recording and return the Trace (again, if already stopped)."""
-        if self._trace is not None:
-            return self._trace
+        if self._trace is None:
+            header, events = self.stop_export()
+            self._trace = Trace.from_dicts(header, events)
+        return self._trace
+
+    def stop_export(self) -> "tuple[dict[str, Any], list[dict[str, Any]]]":
+        """Stop recording and return the trace in its serialisable form (what Trace.save writes),
+        without building a Trace: the command line's child hands this over as it is."""
         with _lock:
             if self not in _sessions:
-                raise TraceError("this recording was never started")
+                raise TraceError("this recording is not running (never started, or already stopped)")
             t_end = _recorder.clock()
             records = _recorder.events()[self._index :]
             notes = list(_recorder.notes()[self._notes_index :])
@@ -91,8 +97,7 @@ class Recording:
             header, events = export(records, notes, self, t_end)
             if last:
                 _recorder.reset()
-        self._trace = Trace.from_dicts(header, events)
-        return self._trace
+        return header, events
 
     @property
     def recording(self) -> bool:
@@ -199,11 +204,8 @@ class Exporter:
             d["level"] = rec.level
             d["count"] = rec.count
             d["via"] = rec.via
-            if code is not None:
-                line = _line_of(code, rec.lasti)
-                d["where"] = "%s:%d" % (code.co_filename, line)
-                if rec.via == "import" and not _is_import_name(code, rec.lasti):
-                    d["via"] = "__import__"
+            if code is not None and rec.via == "import" and not _is_import_name(code, rec.lasti):
+                d["via"] = "__import__"
             d["partial"] = rec.partial
             d["waited"] = rec.waited
             d["missing"] = rec.missing
@@ -380,22 +382,3 @@ def _is_import_name(code: "CodeType", lasti: int) -> bool:
         return code.co_code[lasti] == _IMPORT_NAME
     except IndexError:
         return True
-
-
-def _line_of(code: "CodeType", lasti: int) -> int:
-    """The source line of the instruction at byte offset lasti."""
-    if hasattr(code, "co_lines"):
-        for start, end, line in code.co_lines():
-            if start <= lasti < end and line is not None:
-                return line
-        return code.co_firstlineno
-    table = code.co_lnotab  # Python 3.9
-    line = code.co_firstlineno
-    addr = 0
-    for i in range(0, len(table), 2):
-        addr += table[i]
-        if addr > lasti:
-            break
-        delta = table[i + 1]
-        line += delta - 256 if delta >= 128 else delta
-    return line
