@@ -20,8 +20,11 @@ from pathlib import Path
 
 SUITES = ["test_importlib", "test_import", "test_pkgutil", "test_runpy", "test_zipimport"]
 ARGS = list(SUITES)
-if sys.version_info >= (3, 12):
-    ARGS.append("--single-process")  # the tests must run in the traced interpreter itself
+if (
+    "--single-process"
+    in subprocess.run([sys.executable, "-m", "test", "--help"], capture_output=True, text=True).stdout
+):
+    ARGS.append("--single-process")  # the tests must run in the traced interpreter itself (3.13+)
 PURE_EXCLUSION = ["-i", "*.ImportTracebackTests.*"]
 HERE = Path(__file__).resolve().parent
 

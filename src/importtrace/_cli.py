@@ -358,41 +358,49 @@ def run_program(
     return status, trace
 
 
-def trace_program(
-    mode: str, target: str, args: list[str], stream_path: str = "", explain: bool = False
-) -> tuple[Trace | None, int]:
-    """Run the program in a child interpreter; return its trace (None if it died without one) and
-    its exit status (negative: the signal that ended it)."""
+def child_command(
+    mode: str, target: str, args: list[str], out: str, stream_path: str = "", explain: bool = False
+) -> list[str]:
+    """The command that runs the program traced in a child interpreter (same executable and flags),
+    handing the trace over as a marshal file at ``out``.  The benchmarks time exactly this command."""
     import importtrace
 
     from ._child import BOOT
 
     pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(importtrace.__file__)))
+    boot = ["-c", BOOT] if mode == "code" else [os.path.join(pkgdir, "importtrace", "_boot.py")]
+    abspath = os.path.abspath(target) if mode == "script" else ""
+    if mode == "script":
+        path0 = os.path.dirname(os.path.realpath(abspath))  # python resolves the script's symlinks
+    else:
+        path0 = os.getcwd() if mode == "module" else ""
+    options = "explain" if explain else ""
+    return [
+        sys.executable,
+        *interpreter_flags(),
+        *boot,
+        pkgdir,
+        out,
+        stream_path,
+        options,
+        mode,
+        target,
+        abspath,
+        path0,
+        *args,
+    ]
+
+
+def trace_program(
+    mode: str, target: str, args: list[str], stream_path: str = "", explain: bool = False
+) -> tuple[Trace | None, int]:
+    """Run the program in a child interpreter; return its trace (None if it died without one) and
+    its exit status (negative: the signal that ended it)."""
     fd, out = _temp_file()
     os.close(fd)
     try:
-        boot = ["-c", BOOT] if mode == "code" else [os.path.join(pkgdir, "importtrace", "_boot.py")]
-        abspath = os.path.abspath(target) if mode == "script" else ""
-        if mode == "script":
-            path0 = os.path.dirname(os.path.realpath(abspath))  # python resolves the script's symlinks
-        else:
-            path0 = os.getcwd() if mode == "module" else ""
-        cmd = [
-            sys.executable,
-            *interpreter_flags(),
-            *boot,
-            pkgdir,
-            out,
-            stream_path,
-            "explain" if explain else "",
-            mode,
-            target,
-            abspath,
-            path0,
-            *args,
-        ]
-        status = _spawn(cmd)
-        trace = _read_child(out)
+        status = _spawn(child_command(mode, target, args, out, stream_path, explain))
+        trace = read_child_trace(out)
     finally:
         try:
             os.unlink(out)
@@ -417,7 +425,8 @@ def _temp_file() -> tuple[int, str]:
     return tempfile.mkstemp(prefix="importtrace-", suffix=".trace")
 
 
-def _read_child(path: str) -> Trace | None:
+def read_child_trace(path: str) -> Trace | None:
+    """The trace a child handed over at path (None if it wrote none: os._exit, a crash)."""
     import marshal
 
     try:

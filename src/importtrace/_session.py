@@ -277,6 +277,7 @@ def export(
         "site_packages": [p for p in recording._path if p.endswith(("site-packages", "dist-packages"))],
         "dont_write_bytecode": bool(sys.dont_write_bytecode),
         "explain": recording._explain,
+        "hooks": "python" if _recorder._speedups is None else "compiled",
         "threads": [{"thread": n, "name": thread_names.get(tid)} for tid, n in exp.threads.items()],
         "notes": [{"at": at - recording._t0, "code": code, "message": msg} for at, code, msg in notes],
     }
