@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import gc
 import json
+import os
 import sys
 import time
 import timeit
@@ -72,10 +73,14 @@ def _with_import_hook(hook: Callable[..., Any], func: Callable[[], float]) -> fl
 
 
 def _fresh_sites(count: int, tag: str) -> list[Callable[[], Any]]:
-    """count distinct functions, each with its own `import os` statement (a site never seen before)."""
+    """count distinct functions, each with its own `import os` statement (a site never seen before).
+    The code gets a file name, as a module's code has: code compiled from a string ('<string>') takes
+    the recorder's slower path on purpose (exec in a loop makes a new site each time)."""
     source = "".join(f"def {tag}{i}():\n    import os\n    return os\n" for i in range(count))
     namespace: dict[str, Any] = {}
-    exec(compile(source, f"<{tag}>", "exec"), namespace)
+    exec(
+        compile(source, os.path.join(os.path.dirname(os.path.abspath(__file__)), f"sites_{tag}.py"), "exec"), namespace
+    )
     return [namespace[f"{tag}{i}"] for i in range(count)]
 
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import json
+import os
+import subprocess
 import sys
+import textwrap
 import traceback
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +93,46 @@ def test_hot_loop_stays_one_record() -> None:
     hits = [e for e in t.events if e.kind == "hit"]
     assert [(e.name, e.count) for e in hits] == [("os", 100_000)]
     assert sys.getrefcount(hits[0]) > 0
+
+
+@needs_speedups
+def test_first_hits_recorded_in_c_match_the_python_path(tmp_path: Path) -> None:
+    """The compiled hook records common first hits itself: the events must be the very same (ids and
+    fake-clock times included) as the pure-Python hooks record."""
+    files = {
+        "eq/__init__.py": "from . import a\n",
+        "eq/a.py": "import os\nimport os.path\nfrom os import path, sep\nimport sys as _s\n",
+        "eq/b.py": "import os\nfrom . import a\nfrom .a import path\nfrom eq import a as again\nimport eq.a\n",
+        "eq/sub/__init__.py": "",
+        "eq/sub/c.py": "import os\nfrom .. import a\nfrom ..a import sep\n",
+        "main.py": textwrap.dedent(
+            """
+            import itertools, json, sys, importlib
+            import importtrace
+            import eq
+            with importtrace.trace(clock=itertools.count(0, 1000).__next__) as t:
+                import eq.b
+                import eq.sub.c
+                for _ in range(3):
+                    import json
+                    importlib.import_module("eq.a")
+                __import__("os", fromlist=["sep"])
+                fast = getattr(__builtins__.__import__ if hasattr(__builtins__, "__import__")
+                               else __builtins__["__import__"], "fast_hits", 0)
+            print(json.dumps({"fast": fast, "events": t.trace.to_dicts()[1]}))
+            """
+        ),
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    outputs = []
+    for pure in ("", "1"):
+        env = dict(os.environ, IMPORTTRACE_PURE=pure)
+        done = subprocess.run([sys.executable, "main.py"], cwd=tmp_path, capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        outputs.append(json.loads(done.stdout))
+    compiled, python = outputs
+    assert compiled["fast"] >= 5 and python["fast"] == 0  # the C path really recorded most of them
+    assert [e["kind"] for e in compiled["events"]].count("hit") == 11
+    assert compiled["events"] == python["events"]

@@ -82,7 +82,7 @@ class _Record:
         self.tid = _get_ident()
         self.parent = parent
         self.importer: "Optional[str]" = None
-        self.where: "Optional[tuple[str, int]]" = None
+        self.where: "Optional[tuple[CodeType, int]]" = None  # (code, instruction offset) of the caller
 
 
 class _Search(_Record):
@@ -244,7 +244,7 @@ def _attribute(rec: "_Record", f: "Optional[FrameType]") -> None:
     f = _caller(f)
     if f is not None:
         rec.importer = f.f_globals.get("__name__")
-        rec.where = (f.f_code.co_filename, f.f_lineno)
+        rec.where = (f.f_code, f.f_lasti)  # the line is worked out at export: f_lineno scans the code
 
 
 def _resolve(name: str, globals: "Any", level: int) -> "Optional[str]":
@@ -426,7 +426,6 @@ def _start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: i
     hit.code = code
     hit.lasti = lasti
     hit.importer = importer
-    hit.where = (filename, f.f_lineno)
     if partial or waited:
         hit.partial = partial
         hit.waited = waited
@@ -785,6 +784,9 @@ class _ExecOnly(_Proxy):
                 _snapshot(rec, module)
         else:
             _loading[rec.name] = rec.tid
+            origin = getattr(self._spec, "origin", None)
+            if type(origin) is str:
+                _is_machinery(origin)  # classify the module's file now: its imports' first hits can go fast
             if _details and isinstance(rec, _Load):
                 rec.bytecode = _bytecode(self._spec, real)
         try:
@@ -904,11 +906,35 @@ def _patch_importlib(importlib: "Any") -> None:
             sys.modules,
             _Hit,
             True,
+            **_hook_state(),
         )
         _copy_identity(hook, orig_import_module)
     importlib.import_module = _installed["import_module"] = hook
+    if _active and hasattr(hook, "set_active"):
+        hook.set_active(True)
+        hook.set_fast(_sink is None)
     importlib.reload = _installed["reload"] = _reload
     _importlib = importlib
+
+
+def _hook_state() -> "dict[str, Any]":
+    """What the compiled hook needs to record a first hit itself, exactly as _start_hit would."""
+    return {
+        "events": _events,
+        "stacks": _stacks,
+        "thread_names": _thread_names,
+        "machinery": _machinery,
+        "ids": _ids,
+        "clock": _clock,
+        "many_sites": _MANY_SITES,
+    }
+
+
+def _switch_hooks(active: bool) -> None:
+    for hook in (_installed.get("import"), _installed.get("import_module")):
+        if hook is not None and hasattr(hook, "set_active"):
+            hook.set_active(active)
+            hook.set_fast(_sink is None)
 
 
 def _copy_identity(wrapper: "Any", wrapped: "Any") -> None:
@@ -937,14 +963,17 @@ def install(clock: "Optional[Callable[[], int]]" = None) -> None:
     _copy_identity(_import, _orig_import)
     hook: "Any" = _import
     if _speedups is not None:
-        hook = _speedups.Hook(_orig_import, _prepare_import, _end_hit, _import, _sites, _loading, sys.modules, _Hit)
+        hook = _speedups.Hook(
+            _orig_import, _prepare_import, _end_hit, _import, _sites, _loading, sys.modules, _Hit, **_hook_state()
+        )
         _copy_identity(hook, _orig_import)
     builtins.__import__ = _installed["import"] = hook
     sys.meta_path.insert(0, _finder)
+    _active = True
     importlib = _modules_get("importlib")
     if importlib is not None:
         _patch_importlib(importlib)
-    _active = True
+    _switch_hooks(True)
 
 
 def uninstall() -> "list[tuple[int, str, str]]":
@@ -955,6 +984,7 @@ def uninstall() -> "list[tuple[int, str, str]]":
     if not _active:
         return left
     _active = False
+    _switch_hooks(False)
     if builtins.__import__ is _installed.get("import"):
         builtins.__import__ = _orig_import
     else:
@@ -1004,10 +1034,10 @@ def new_window() -> None:
 
 def reset() -> None:
     """Forget every record (when the last session stops)."""
-    global _events, _sink, _details
+    global _sink, _details
     new_window()
     _details = False
-    _events = []
+    _events.clear()  # in place: the compiled hooks hold this list
     _notes.clear()
     _loading.clear()
     _stacks.clear()
@@ -1040,6 +1070,8 @@ def notes() -> "list[tuple[int, str, str]]":
 def set_sink(sink: "Optional[Callable[[_Record, bool], None]]") -> None:
     global _sink
     _sink = sink
+    if _active:
+        _switch_hooks(True)
 
 
 def thread_names() -> "dict[int, Optional[str]]":

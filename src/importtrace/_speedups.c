@@ -13,6 +13,8 @@
 #include <Python.h>
 #include <frameobject.h>
 #include <structmember.h>
+#include <pythread.h>
+#include <string.h>
 
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *
@@ -21,7 +23,15 @@ Py_NewRef(PyObject *obj)
     Py_INCREF(obj);
     return obj;
 }
+
+static inline PyObject *
+Py_XNewRef(PyObject *obj)
+{
+    Py_XINCREF(obj);
+    return obj;
+}
 #endif
+
 
 /* A direct-mapped cache in front of the sites dict: a repeated hit then allocates nothing.  Entries
  * hold strong references (the _Hit keeps its code object alive, so the code pointer stays valid). */
@@ -47,6 +57,20 @@ typedef struct {
     Py_ssize_t name_offset;   /* where _Hit keeps its .name slot */
     Py_ssize_t count_offset;  /* ... and its .count slot */
     int is_import_module;
+    /* the first hit at a new call site, recorded here in the common case (see fast_first_hit) */
+    int active;               /* a trace is recording (the Python side switches this) */
+    int fast;                 /* no stream writer: records need no Python call when they begin */
+    PyTypeObject *hit_type;
+    PyObject *events;         /* _recorder._events: every record in order */
+    PyObject *stacks;         /* thread ident -> open load records */
+    PyObject *thread_names;   /* thread ident -> name (the Python path fills it on a thread's first record) */
+    PyObject *machinery;      /* file name -> True for importlib's own frames (filled by the Python path) */
+    PyObject *ids;            /* the iterator giving record ids */
+    PyObject *clock;
+    PyObject *via;            /* "import" or "import_module" */
+    Py_ssize_t many_sites;
+    Py_ssize_t offsets[18];   /* where _Hit keeps each of SLOTS */
+    Py_ssize_t fast_hits;     /* first hits recorded here (for tests and benchmarks) */
     PyObject *dict;
     vectorcallfunc vectorcall;
     CacheEntry cache[CACHE_SIZE];
@@ -62,30 +86,27 @@ cache_clear(Hook *self)
     }
 }
 
+/* _Hit's slots, in the order of Hook.offsets */
+static const char *SLOTS[18] = {"id", "kind", "name", "t0", "t1", "tid", "parent", "importer", "where",
+                                "code", "count", "fromlist", "lasti", "level", "missing", "partial", "via",
+                                "waited"};
+enum { S_ID, S_KIND, S_NAME, S_T0, S_T1, S_TID, S_PARENT, S_IMPORTER, S_WHERE, S_CODE, S_COUNT, S_FROMLIST,
+       S_LASTI, S_LEVEL, S_MISSING, S_PARTIAL, S_VIA, S_WAITED };
+
+static PyObject *str_hit, *str_name_key, *str_package, *str_spec, *str_initializing, *empty_tuple, *zero, *one;
+
+static inline void
+set_slot(Hook *self, PyObject *record, int slot, PyObject *value)
+{
+    PyObject **where = (PyObject **)((char *)record + self->offsets[slot]);
+    Py_XSETREF(*where, Py_NewRef(value));
+}
+
 static inline CacheEntry *
 cache_slot(Hook *self, void *code, int lasti, PyObject *name)
 {
     size_t h = ((size_t)code >> 4) ^ ((size_t)lasti * 0x9E3779B1u) ^ ((size_t)name >> 4);
     return &self->cache[(h ^ (h >> 10)) & (CACHE_SIZE - 1)];
-}
-
-static int
-frame_site(PyFrameObject *frame, PyObject **code_id, int *lasti)
-{
-    PyCodeObject *code = PyFrame_GetCode(frame);  /* new reference */
-    if (code == NULL) {
-        return -1;
-    }
-    *code_id = PyLong_FromVoidPtr(code);  /* what id(code) returns */
-    Py_DECREF(code);  /* the frame keeps it alive; the _Hit record keeps it alive later */
-#if PY_VERSION_HEX >= 0x030B0000
-    *lasti = PyFrame_GetLasti(frame);
-#elif PY_VERSION_HEX >= 0x030A0000
-    *lasti = frame->f_lasti * 2;  /* 3.10 counts code units; frame.f_lasti is in bytes */
-#else
-    *lasti = frame->f_lasti;
-#endif
-    return *code_id == NULL ? -1 : 0;
 }
 
 /* Count a hit on hit's module if it may be counted as a plain repeated hit: 1 counted, 0 not, -1 error. */
@@ -160,6 +181,200 @@ count_hit(Hook *self, PyFrameObject *frame, PyObject *name)
     return bump(self, hit);
 }
 
+/* The absolute name of a relative import, as _recorder._resolve (and importlib) work it out from the
+ * importer's __package__; NULL (no error set) when that needs the Python path. */
+static PyObject *
+resolve_relative(PyObject *globals, PyObject *name, long level)
+{
+    if (globals == NULL || !PyDict_Check(globals)) {
+        return NULL;
+    }
+    PyObject *package = PyDict_GetItemWithError(globals, str_package);
+    if (package == NULL || !PyUnicode_CheckExact(package) || PyUnicode_GET_LENGTH(package) == 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_ssize_t end = PyUnicode_GET_LENGTH(package);
+    for (long i = 1; i < level; i++) {
+        Py_ssize_t dot = PyUnicode_FindChar(package, '.', 0, end, -1);
+        if (dot < 0) {
+            if (dot == -2) {
+                PyErr_Clear();
+            }
+            return NULL;  /* beyond the top-level package: the import fails, the Python path says so */
+        }
+        end = dot;
+    }
+    PyObject *base = PyUnicode_Substring(package, 0, end);
+    if (base == NULL || PyUnicode_GET_LENGTH(name) == 0) {
+        if (base == NULL) {
+            PyErr_Clear();
+        }
+        return base;
+    }
+    PyObject *absname = PyUnicode_FromFormat("%U.%U", base, name);
+    Py_DECREF(base);
+    if (absname == NULL) {
+        PyErr_Clear();
+    }
+    return absname;
+}
+
+/* The first hit at a new call site, in the common case: an absolute name already in sys.modules, not
+ * still loading or initialising, asked from a file the Python path already knows is not importlib's,
+ * by a thread that already has a record.  Builds the _Hit record as _recorder._start_hit would.
+ * Returns 1 with *out set (a new reference), 0 to let the Python path decide, -1 on error. */
+static int
+fast_first_hit(Hook *self, PyFrameObject *frame, PyObject *name, PyObject *absname, PyObject *level_obj,
+               PyObject *fromlist, PyObject **out)
+{
+    *out = NULL;
+    if (!self->active || !self->fast) {
+        return 0;
+    }
+    PyObject *module = PyDict_GetItemWithError(self->modules, absname);
+    if (module == NULL || module == Py_None) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    int loading = PyDict_Contains(self->loading, absname);
+    if (loading != 0) {
+        return loading < 0 ? -1 : 0;
+    }
+    PyObject *spec = PyObject_GetAttr(module, str_spec);  /* import.c reads it on every hit too */
+    if (spec == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    int initializing = 0;
+    if (spec != Py_None) {
+        PyObject *flag = PyObject_GetAttr(spec, str_initializing);
+        if (flag == NULL) {
+            PyErr_Clear();
+        }
+        else {
+            initializing = PyObject_IsTrue(flag);
+            Py_DECREF(flag);
+        }
+    }
+    Py_DECREF(spec);
+    if (initializing != 0) {
+        if (initializing < 0) {
+            PyErr_Clear();
+        }
+        return 0;
+    }
+    PyCodeObject *code = PyFrame_GetCode(frame);
+    if (code == NULL) {
+        return -1;
+    }
+    PyObject *filename = code->co_filename;
+    PyObject *known = PyDict_GetItemWithError(self->machinery, filename);
+    if (known != Py_False || PyUnicode_GET_LENGTH(filename) == 0 || PyUnicode_READ_CHAR(filename, 0) == '<'
+        || PyDict_GET_SIZE(self->sites) > self->many_sites) {
+        Py_DECREF(code);
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    PyObject *tid = PyLong_FromUnsignedLong(PyThread_get_thread_ident());
+    if (tid == NULL) {
+        Py_DECREF(code);
+        return -1;
+    }
+    int named = PyDict_Contains(self->thread_names, tid);
+    if (named != 1) {
+        Py_DECREF(tid);
+        Py_DECREF(code);
+        return named < 0 ? -1 : 0;
+    }
+#if PY_VERSION_HEX >= 0x030B0000
+    PyObject *globals = PyFrame_GetGlobals(frame);
+    int lasti = PyFrame_GetLasti(frame);
+#else
+    PyObject *globals = Py_NewRef(frame->f_globals);
+#if PY_VERSION_HEX >= 0x030A0000
+    int lasti = frame->f_lasti * 2;
+#else
+    int lasti = frame->f_lasti;
+#endif
+#endif
+    PyObject *importer = PyDict_Check(globals) ? PyDict_GetItemWithError(globals, str_name_key) : NULL;
+    if (importer == NULL && PyErr_Occurred()) {
+        PyErr_Clear();
+    }
+    PyObject *parent = Py_None;
+    PyObject *stack = PyDict_GetItemWithError(self->stacks, tid);
+    if (stack != NULL && PyList_Check(stack) && PyList_GET_SIZE(stack) > 0) {
+        parent = PyList_GET_ITEM(stack, PyList_GET_SIZE(stack) - 1);
+    }
+    PyObject *names = empty_tuple;
+    PyObject *names_owned = NULL;
+    if (fromlist != NULL && (PyTuple_CheckExact(fromlist) || PyList_CheckExact(fromlist))) {
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(fromlist);
+        int all_str = n > 0;
+        for (Py_ssize_t i = 0; i < n && all_str; i++) {
+            all_str = PyUnicode_CheckExact(PySequence_Fast_GET_ITEM(fromlist, i));
+        }
+        if (all_str) {
+            names = names_owned = PySequence_Tuple(fromlist);
+        }
+    }
+    PyObject *hit = NULL, *id = NULL, *t0 = NULL, *code_id = NULL;
+    PyObject *lasti_obj = NULL, *key = NULL;
+    int result = -1;
+    if (names == NULL) {
+        goto done;
+    }
+    id = PyIter_Next(self->ids);
+    t0 = id ? PyObject_CallNoArgs(self->clock) : NULL;
+    lasti_obj = t0 ? PyLong_FromLong(lasti) : NULL;
+    code_id = lasti_obj ? PyLong_FromVoidPtr(code) : NULL;
+    key = code_id ? PyTuple_Pack(3, code_id, lasti_obj, name) : NULL;
+    hit = key ? self->hit_type->tp_alloc(self->hit_type, 0) : NULL;
+    if (hit == NULL) {
+        goto done;
+    }
+    set_slot(self, hit, S_ID, id);
+    set_slot(self, hit, S_KIND, str_hit);
+    set_slot(self, hit, S_NAME, absname);
+    set_slot(self, hit, S_T0, t0);
+    set_slot(self, hit, S_T1, Py_None);
+    set_slot(self, hit, S_TID, tid);
+    set_slot(self, hit, S_PARENT, parent);
+    set_slot(self, hit, S_IMPORTER, importer ? importer : Py_None);
+    set_slot(self, hit, S_WHERE, Py_None);  /* the line comes from code and lasti at export */
+    set_slot(self, hit, S_CODE, (PyObject *)code);
+    set_slot(self, hit, S_COUNT, one);
+    set_slot(self, hit, S_FROMLIST, names);
+    set_slot(self, hit, S_LASTI, lasti_obj);
+    set_slot(self, hit, S_LEVEL, level_obj);
+    set_slot(self, hit, S_MISSING, Py_None);
+    set_slot(self, hit, S_PARTIAL, Py_False);
+    set_slot(self, hit, S_VIA, self->via);
+    set_slot(self, hit, S_WAITED, Py_False);
+    if (PyDict_SetItem(self->sites, key, hit) < 0 || PyList_Append(self->events, hit) < 0) {
+        Py_CLEAR(hit);
+        goto done;
+    }
+    CacheEntry *entry = cache_slot(self, code, lasti, name);
+    Py_XSETREF(entry->hit, Py_NewRef(hit));
+    Py_XSETREF(entry->name, Py_NewRef(name));
+    entry->code = (void *)code;
+    entry->lasti = lasti;
+    *out = hit;
+    self->fast_hits++;
+    result = 1;
+done:
+    Py_XDECREF(id);
+    Py_XDECREF(t0);
+    Py_XDECREF(lasti_obj);
+    Py_XDECREF(code_id);
+    Py_XDECREF(key);
+    Py_XDECREF(names_owned);
+    Py_DECREF(globals);
+    Py_DECREF(tid);
+    Py_DECREF(code);
+    return result;
+}
+
 /* Call orig with exactly the arguments we were given, around a record opened by prepare. */
 static PyObject *
 call_recorded(Hook *self, PyObject *hit, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -200,6 +415,52 @@ hook_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObje
         return PyObject_Vectorcall(self->orig, args, nargsf, kwnames);
     }
     PyObject *hit;
+    PyObject *absname = NULL;
+    PyObject *level_obj = zero;
+    if (self->is_import_module) {
+        if (nargs <= 2 && PyUnicode_GET_LENGTH(name) > 0 && PyUnicode_READ_CHAR(name, 0) != '.') {
+            absname = Py_NewRef(name);
+        }
+    }
+    else if (nargs <= 4 || (PyLong_CheckExact(args[4]) && PyLong_AsLong(args[4]) == 0)) {
+        if (PyUnicode_GET_LENGTH(name) > 0) {
+            absname = Py_NewRef(name);
+        }
+    }
+    else if (PyLong_CheckExact(args[4])) {
+        long level = PyLong_AsLong(args[4]);
+        if (level > 0 && level < 100) {
+            absname = resolve_relative(args[1], name, level);
+            level_obj = args[4];
+        }
+        else if (level == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+        }
+    }
+    if (absname != NULL) {
+        PyObject *fromlist = (!self->is_import_module && nargs > 3) ? args[3] : NULL;
+        int handled = fast_first_hit(self, frame, name, absname, level_obj, fromlist, &hit);
+        Py_DECREF(absname);
+        if (handled < 0) {
+            PyErr_Clear();
+        }
+        else if (handled > 0) {
+            PyObject *result = PyObject_Vectorcall(self->orig, args, nargsf, kwnames);
+            PyObject *type, *value, *tb;
+            PyErr_Fetch(&type, &value, &tb);
+            PyObject *t1 = PyObject_CallNoArgs(self->clock);
+            if (t1 == NULL) {
+                PyErr_Clear();
+            }
+            else {
+                set_slot(self, hit, S_T1, t1);
+                Py_DECREF(t1);
+            }
+            PyErr_Restore(type, value, tb);
+            Py_DECREF(hit);
+            return result;
+        }
+    }
     if (self->is_import_module) {
         if (nargs > 2) {
             return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
@@ -236,24 +497,28 @@ static PyObject *
 hook_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"orig", "prepare", "finish", "fallback", "sites", "loading", "modules", "hit_type",
-                             "import_module", NULL};
+                             "import_module", "events", "stacks", "thread_names", "machinery", "ids", "clock",
+                             "many_sites", NULL};
     PyObject *orig, *prepare, *finish, *fallback, *sites, *loading, *modules, *hit_type;
+    PyObject *events = NULL, *stacks = NULL, *thread_names = NULL, *machinery = NULL, *ids = NULL, *clock = NULL;
     int is_import_module = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOO!O!O!O!|p", kwlist, &orig, &prepare, &finish, &fallback,
-                                     &PyDict_Type, &sites, &PyDict_Type, &loading, &PyDict_Type, &modules,
-                                     &PyType_Type, &hit_type, &is_import_module)) {
+    Py_ssize_t many_sites = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOO!O!O!O!|p$O!O!O!O!OOn", kwlist, &orig, &prepare, &finish,
+                                     &fallback, &PyDict_Type, &sites, &PyDict_Type, &loading, &PyDict_Type,
+                                     &modules, &PyType_Type, &hit_type, &is_import_module, &PyList_Type, &events,
+                                     &PyDict_Type, &stacks, &PyDict_Type, &thread_names, &PyDict_Type,
+                                     &machinery, &ids, &clock, &many_sites)) {
         return NULL;
     }
-    Py_ssize_t offsets[2];
-    const char *slots[2] = {"name", "count"};
-    for (int i = 0; i < 2; i++) {
-        PyObject *descr = PyObject_GetAttrString(hit_type, slots[i]);
+    Py_ssize_t offsets[18];
+    for (int i = 0; i < 18; i++) {
+        PyObject *descr = PyObject_GetAttrString(hit_type, SLOTS[i]);
         if (descr == NULL) {
             return NULL;
         }
         if (Py_TYPE(descr) != &PyMemberDescr_Type || ((PyMemberDescrObject *)descr)->d_member->type != T_OBJECT_EX) {
             Py_DECREF(descr);
-            PyErr_Format(PyExc_TypeError, "hit_type.%s must be a __slots__ member", slots[i]);
+            PyErr_Format(PyExc_TypeError, "hit_type.%s must be a __slots__ member", SLOTS[i]);
             return NULL;
         }
         offsets[i] = ((PyMemberDescrObject *)descr)->d_member->offset;
@@ -263,6 +528,18 @@ hook_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (self == NULL) {
         return NULL;
     }
+    memcpy(self->offsets, offsets, sizeof(offsets));
+    self->hit_type = (PyTypeObject *)Py_NewRef(hit_type);
+    self->events = Py_XNewRef(events);
+    self->stacks = Py_XNewRef(stacks);
+    self->thread_names = Py_XNewRef(thread_names);
+    self->machinery = Py_XNewRef(machinery);
+    self->ids = Py_XNewRef(ids);
+    self->clock = Py_XNewRef(clock);
+    self->via = PyUnicode_InternFromString(is_import_module ? "import_module" : "import");
+    self->many_sites = many_sites;
+    /* the first-hit fast path needs every piece of the recorder's state */
+    self->fast = events && stacks && thread_names && machinery && ids && clock && self->via;
     self->orig = Py_NewRef(orig);
     self->prepare = Py_NewRef(prepare);
     self->finish = Py_NewRef(finish);
@@ -270,8 +547,8 @@ hook_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->sites = Py_NewRef(sites);
     self->loading = Py_NewRef(loading);
     self->modules = Py_NewRef(modules);
-    self->name_offset = offsets[0];
-    self->count_offset = offsets[1];
+    self->name_offset = offsets[S_NAME];
+    self->count_offset = offsets[S_COUNT];
     self->is_import_module = is_import_module;
     self->vectorcall = hook_vectorcall;
     return (PyObject *)self;
@@ -284,7 +561,33 @@ hook_clear_cache(Hook *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+hook_set_active(Hook *self, PyObject *flag)
+{
+    int on = PyObject_IsTrue(flag);
+    if (on < 0) {
+        return NULL;
+    }
+    self->active = on;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+hook_set_fast(Hook *self, PyObject *flag)
+{
+    int on = PyObject_IsTrue(flag);
+    if (on < 0) {
+        return NULL;
+    }
+    self->fast = on && self->events && self->stacks && self->thread_names && self->machinery && self->ids
+                 && self->clock && self->via;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef hook_methods[] = {
+    {"set_active", (PyCFunction)hook_set_active, METH_O, "Record first hits in C while a trace records."},
+    {"set_fast", (PyCFunction)hook_set_fast, METH_O,
+     "Whether first hits may be recorded without a Python call (not while a stream writer runs)."},
     {"clear_cache", (PyCFunction)hook_clear_cache, METH_NOARGS,
      "Forget cached call sites (the recorder calls this whenever it clears its sites dict)."},
     {NULL},
@@ -304,6 +607,13 @@ hook_traverse(Hook *self, visitproc visit, void *arg)
     Py_VISIT(self->loading);
     Py_VISIT(self->modules);
     Py_VISIT(self->dict);
+    Py_VISIT(self->hit_type);
+    Py_VISIT(self->events);
+    Py_VISIT(self->stacks);
+    Py_VISIT(self->thread_names);
+    Py_VISIT(self->machinery);
+    Py_VISIT(self->ids);
+    Py_VISIT(self->clock);
     return 0;
 }
 
@@ -318,6 +628,14 @@ hook_clear(Hook *self)
     Py_CLEAR(self->loading);
     Py_CLEAR(self->modules);
     Py_CLEAR(self->dict);
+    Py_CLEAR(self->hit_type);
+    Py_CLEAR(self->events);
+    Py_CLEAR(self->stacks);
+    Py_CLEAR(self->thread_names);
+    Py_CLEAR(self->machinery);
+    Py_CLEAR(self->ids);
+    Py_CLEAR(self->clock);
+    Py_CLEAR(self->via);
     cache_clear(self);
     return 0;
 }
@@ -365,8 +683,15 @@ hook_get_orig(Hook *self, void *closure)
     return Py_NewRef(self->orig);
 }
 
+static PyObject *
+hook_get_fast_hits(Hook *self, void *closure)
+{
+    return PyLong_FromSsize_t(self->fast_hits);
+}
+
 static PyGetSetDef hook_getset[] = {
     {"orig", (getter)hook_get_orig, NULL, "The function this hook stands in for.", NULL},
+    {"fast_hits", (getter)hook_get_fast_hits, NULL, "First hits this hook recorded without the Python path.", NULL},
     {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, NULL, NULL},
     {NULL},
 };
@@ -402,6 +727,17 @@ PyMODINIT_FUNC
 PyInit__speedups(void)
 {
     if (PyType_Ready(&HookType) < 0) {
+        return NULL;
+    }
+    str_hit = PyUnicode_InternFromString("hit");
+    str_name_key = PyUnicode_InternFromString("__name__");
+    str_package = PyUnicode_InternFromString("__package__");
+    str_spec = PyUnicode_InternFromString("__spec__");
+    str_initializing = PyUnicode_InternFromString("_initializing");
+    empty_tuple = PyTuple_New(0);
+    zero = PyLong_FromLong(0);
+    one = PyLong_FromLong(1);
+    if (!str_hit || !str_name_key || !str_package || !str_spec || !str_initializing || !empty_tuple || !zero || !one) {
         return NULL;
     }
     PyObject *module = PyModule_Create(&speedups_module);

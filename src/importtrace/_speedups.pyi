@@ -4,6 +4,7 @@ class Hook:
     """builtins.__import__ or importlib.import_module while tracing, in C."""
 
     orig: Any
+    fast_hits: int
     def __init__(
         self,
         orig: Any,
@@ -15,6 +16,16 @@ class Hook:
         modules: dict[str, Any],
         hit_type: type,
         import_module: bool = ...,
+        *,
+        events: list[Any] = ...,
+        stacks: dict[int, list[Any]] = ...,
+        thread_names: dict[int, Any] = ...,
+        machinery: dict[str, bool] = ...,
+        ids: Any = ...,
+        clock: Any = ...,
+        many_sites: int = ...,
     ) -> None: ...
     def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
     def clear_cache(self) -> None: ...
+    def set_active(self, flag: bool) -> None: ...
+    def set_fast(self, flag: bool) -> None: ...
