@@ -81,6 +81,21 @@ def render(trace: Trace, format: str = "timeline", **options: "object") -> str:
     return _render(trace, format, **options)
 
 
+def load_ipython_extension(ipython: "object") -> None:
+    """``%load_ext importtrace`` in IPython or Jupyter: adds the %importtrace and %%importtrace magics
+    (importtrace._ipython, which imports IPython only now)."""
+    from ._ipython import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython: "object") -> None:
+    """``%unload_ext importtrace``: removes the magics again."""
+    from ._ipython import unload_ipython_extension as _unload
+
+    _unload(ipython)
+
+
 # Names whose module is imported on first use (importing importtrace stays as light as it is).
 _LAZY = {
     "assert_imported": "_assertions",

@@ -31,7 +31,7 @@ FORMATS = {
 }
 
 #: display options (the filters are in importtrace._filters.FILTER_OPTIONS) and their defaults
-DISPLAY_OPTIONS: dict[str, Any] = {"color": False, "width": None, "style": "simple", "top": 15}
+DISPLAY_OPTIONS: dict[str, Any] = {"color": False, "width": None, "style": "simple", "top": 15, "explain": False}
 
 
 class RenderError(ValueError):
@@ -41,9 +41,10 @@ class RenderError(ValueError):
 def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -> str:
     """Render trace (a Trace, or a finished Recording) in format.
 
-    Options are the display options (color, width, style, top) and the shared filters (include, exclude,
-    kinds, min_duration, depth, hide_stdlib, hide_noise); None means the default.  Raises RenderError
-    with one line on bad input."""
+    Options are the display options (color, width, style, top, explain) and the shared filters (include,
+    exclude, kinds, min_duration, depth, hide_stdlib, hide_noise); None means the default.  explain=True
+    adds plain-language notes under each line of the timeline; the other formats accept and ignore it
+    (jsonl and chrome carry the recorded facts anyway).  Raises RenderError with one line on bad input."""
     from .._filters import FILTER_OPTIONS, filter_trace
     from .._session import Recording
 
@@ -72,8 +73,9 @@ def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -
 def _display_options(options: dict[str, Any]) -> dict[str, Any]:
     out = dict(DISPLAY_OPTIONS)
     out.update({k: v for k, v in options.items() if k in DISPLAY_OPTIONS and v is not None})
-    if not isinstance(out["color"], bool):
-        raise RenderError("color must be True or False, not %r" % (out["color"],))
+    for flag in ("color", "explain"):
+        if not isinstance(out[flag], bool):
+            raise RenderError("%s must be True or False, not %r" % (flag, out[flag]))
     width = out["width"]
     if width is not None and (not _is_int(width) or width < 1):
         raise RenderError("width must be a whole number of columns >= 1 (or None for no limit), not %r" % (width,))

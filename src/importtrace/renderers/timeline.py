@@ -4,6 +4,10 @@ A line: time since start (ms), how long it took, the kind, the module indented b
 status word that must not be missed (FAILED, NOT FOUND, CYCLE, UNFINISHED, UNOBSERVED) and the fact
 that matters for the kind.  To fit a width, paths lose their heads first, then details their ends;
 the module name is only ever shortened from its head, as a last resort.
+
+With the ``explain`` option, plain-language notes for learners (importtrace._explain) follow each line,
+indented under its module and wrapped to the width at spaces only (a module name is never cut), after
+a preamble that lists sys.path.  Without it the output is exactly the plain timeline.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from .._trace import Event, Trace
 from ._describe import Facts, counts
 from ._text import esc, fit, keep_tail, ms, paint, took
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._explain import Explainer, Note
+
 _TOOK = 7
 
 
@@ -24,6 +32,12 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     facts = Facts(trace)
     events = trace.events
     out = [_title(trace, color)]
+    explainer: Explainer | None = None
+    if options.get("explain"):
+        from .._explain import Explainer
+
+        explainer = Explainer(trace, facts)
+        out.extend(_preamble(explainer, width, color))
     if not events:
         out.append("(no events)")
         out.extend(_footer(trace, facts, color, width))
@@ -108,8 +122,54 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
                 detail,
             )
         )
+        if explainer is not None:
+            out.extend(_notes(explainer.notes(group), prefix_w + len(indent), width, color))
     out.extend(_footer(trace, facts, color, width))
     return "\n".join(out) + "\n"
+
+
+def _preamble(explainer: Explainer, width: int | None, color: bool) -> list[str]:
+    """The lines before the table with explain: sys.path, numbered as the notes refer to it."""
+    lines: list[str] = []
+    for text in explainer.preamble():
+        body = text.lstrip(" ")
+        column = len(text) - len(body)
+        lines.extend(paint(line, "dim", color) for line in _wrap(body, column, width, 4 if column else 2))
+    return lines
+
+
+def _notes(notes: list[Note], column: int, width: int | None, color: bool) -> list[str]:
+    """Each note as '- text' starting at column, wrapped to width (moved left when it would leave too
+    little room), warnings in the warning colour."""
+    if width is not None and width - column < _NOTE_ROOM:
+        column = max(2, width - _NOTE_ROOM)
+    lines: list[str] = []
+    for note in notes:
+        wrapped = _wrap("- " + note.text, column, width, 2)
+        if color:
+            wrapped = [paint(line, "warn" if note.warn else "dim", True) for line in wrapped]
+        lines.extend(wrapped)
+    return lines
+
+
+_NOTE_ROOM = 48  # the narrowest a note may get before it moves left
+
+
+def _wrap(text: str, column: int, width: int | None, hang: int = 0) -> list[str]:
+    """text at column, wrapped at spaces to width (None: one line); later lines hang by hang columns.
+    Long words (a module name, a path) are never broken: such a line may exceed the width."""
+    if width is None:
+        return [" " * column + text]
+    from textwrap import wrap
+
+    return wrap(
+        text,
+        max(width, column + hang + 1),
+        initial_indent=" " * column,
+        subsequent_indent=" " * (column + hang),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [" " * column]
 
 
 def _same_place(first: Event, e: Event) -> bool:

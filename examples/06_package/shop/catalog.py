@@ -1,0 +1,3 @@
+"""Another submodule: shop.catalog."""
+
+ITEMS = ["apple", "pear"]
