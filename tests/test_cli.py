@@ -407,3 +407,15 @@ def test_explain_on_a_run_records_bytecode_provenance(tmp_path: Path) -> None:
     assert traced.returncode == 0, traced.stderr
     trace = importtrace.load(tmp_path / "t.jsonl")
     assert trace.header["explain"] is True and trace.first_load("helper").bytecode in ("compiled", "cached")  # type: ignore[union-attr]
+
+
+def test_local_modules_never_replace_the_standard_library_in_importtrace_itself(tmp_path: Path) -> None:
+    """python -m puts the current directory first on sys.path: the command line's own imports
+    (tempfile imports random) must not pick up the user's files."""
+    for name in ("random", "tempfile", "shutil", "tabulate", "argparse"):
+        (tmp_path / ("%s.py" % name)).write_text("raise RuntimeError('local %s.py imported')\n" % name)
+    (tmp_path / "prog.py").write_text("print('ran')\n")
+    traced = run(["--format", "table", "-o", "t.txt", "prog.py"], tmp_path)
+    assert traced.returncode == 0 and traced.stdout == "ran\n", traced.stderr
+    shown = run(["--format", "jsonl", "-o", os.devnull, "-m", "prog"], tmp_path)
+    assert shown.returncode == 0 and shown.stdout == "ran\n", shown.stderr

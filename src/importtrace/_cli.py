@@ -270,7 +270,7 @@ def _check_target(mode: str, target: str) -> None:
         saved = sys.path[:]
         try:
             if not (sys.flags.isolated or getattr(sys.flags, "safe_path", False)):
-                sys.path[0:1] = [os.getcwd()]  # the child's sys.path[0] for -m
+                sys.path.insert(0, os.getcwd())  # the child's sys.path[0] for -m
             found = importlib.util.find_spec(top) is not None
         except (ImportError, ValueError):
             found = False
