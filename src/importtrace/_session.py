@@ -169,6 +169,7 @@ _MODULE_TYPES: "list[tuple[Any, str]]" = [
 ]
 if _zipimporter is not None:
     _MODULE_TYPES.insert(0, (_zipimporter, "zip"))
+_line_of = getattr(_recorder._speedups, "line_of", None)
 _IMPORT_NAME = {(3, 9): 108, (3, 10): 108, (3, 11): 108, (3, 12): 108, (3, 13): 75}.get(sys.version_info[:2])
 
 
@@ -195,6 +196,34 @@ class Exporter:
 
     def event(self, rec: "_Record") -> "dict[str, Any]":
         parent = rec.parent
+        if type(rec) is _Hit:  # most events: one dict literal, no second pass
+            code = rec.code
+            via = rec.via
+            where = None
+            if code is not None:
+                where = "%s:%d" % (code.co_filename, self.lines.line(code, rec.lasti))
+                if via == "import" and not _is_import_name(code, rec.lasti):
+                    via = "__import__"
+            t1 = rec.t1
+            importer = rec.importer
+            return {
+                "id": rec.id,
+                "kind": "hit",
+                "name": rec.name,
+                "start": rec.t0 - self.t0,
+                "duration": None if t1 is None else t1 - rec.t0,
+                "thread": self.threads.get(rec.tid) or self.thread(rec.tid),
+                "parent": parent.id if parent is not None else None,
+                "importer": importer if importer is None or type(importer) is str else _text(importer),
+                "where": where,
+                "fromlist": list(rec.fromlist),
+                "level": rec.level,
+                "count": rec.count,
+                "via": via,
+                "partial": rec.partial,
+                "waited": rec.waited,
+                "missing": rec.missing,
+            }
         d: "dict[str, Any]" = {
             "id": rec.id,
             "kind": rec.kind,
@@ -206,20 +235,7 @@ class Exporter:
             "importer": _text(rec.importer),
             "where": self.where(rec.where),
         }
-        if isinstance(rec, _Hit):
-            code = rec.code
-            if code is not None:
-                d["where"] = "%s:%d" % (code.co_filename, self.lines.line(code, rec.lasti))
-            d["fromlist"] = list(rec.fromlist)
-            d["level"] = rec.level
-            d["count"] = rec.count
-            d["via"] = rec.via
-            if code is not None and rec.via == "import" and not _is_import_name(code, rec.lasti):
-                d["via"] = "__import__"
-            d["partial"] = rec.partial
-            d["waited"] = rec.waited
-            d["missing"] = rec.missing
-        elif isinstance(rec, _Search):
+        if isinstance(rec, _Search):
             spec = rec.spec
             d["reason"] = rec.reason
             d["found"] = spec is not None
@@ -346,10 +362,15 @@ class _Lines:
 
     def __init__(self) -> None:
         self.tables: "dict[int, tuple[CodeType, list[int], list[Optional[int]]]]" = {}
+        self.asked: "dict[int, int]" = {}
 
     def line(self, code: "CodeType", lasti: int) -> int:
         table = self.tables.get(id(code))
         if table is None or table[0] is not code:
+            if _line_of is not None:  # the code objects are alive (records hold them): ids are stable here
+                asked = self.asked[id(code)] = self.asked.get(id(code), 0) + 1
+                if asked <= 16:  # a few lines of a code object: CPython's scan; many: build a table once
+                    return int(_line_of(code, lasti))
             table = self.tables[id(code)] = (code, *_line_table(code))
         starts, lines = table[1], table[2]
         lo, hi = 0, len(starts)

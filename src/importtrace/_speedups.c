@@ -14,7 +14,22 @@
 #include <frameobject.h>
 #include <structmember.h>
 #include <pythread.h>
+#include <limits.h>
 #include <string.h>
+
+#if PY_VERSION_HEX < 0x030D0000
+static inline int
+compat_long_as_int(PyObject *obj)
+{
+    long value = PyLong_AsLong(obj);
+    if (value > INT_MAX || value < INT_MIN) {
+        PyErr_SetString(PyExc_OverflowError, "out of int range");
+        return -1;
+    }
+    return (int)value;
+}
+#define PyLong_AsInt compat_long_as_int
+#endif
 
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *
@@ -716,11 +731,34 @@ static PyTypeObject HookType = {
     .tp_methods = hook_methods,
 };
 
+/* line_of(code, lasti): the source line of the instruction at byte offset lasti (CPython's own
+ * lookup, which scans the code's line table: cheap for small code objects). */
+static PyObject *
+line_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyCode_Check(args[0]) || !PyLong_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "line_of(code, lasti)");
+        return NULL;
+    }
+    int lasti = PyLong_AsInt(args[1]);
+    if (lasti == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    return PyLong_FromLong(PyCode_Addr2Line((PyCodeObject *)args[0], lasti));
+}
+
+static PyMethodDef speedups_methods[] = {
+    {"line_of", (PyCFunction)(void (*)(void))line_of, METH_FASTCALL,
+     "line_of(code, lasti) -> the source line of the instruction at byte offset lasti."},
+    {NULL},
+};
+
 static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "importtrace._speedups",
     .m_doc = "The compiled hot path of importtrace's import hooks (optional; _recorder falls back to Python).",
     .m_size = -1,
+    .m_methods = speedups_methods,
 };
 
 PyMODINIT_FUNC

@@ -1,4 +1,7 @@
+from types import CodeType
 from typing import Any
+
+def line_of(code: CodeType, lasti: int) -> int: ...
 
 class Hook:
     """builtins.__import__ or importlib.import_module while tracing, in C."""
