@@ -419,7 +419,7 @@ def _make_loader(kind: str) -> "Any":
     return namespace["load"]
 
 
-_LOADERS: "dict[Any, Any]" = {kind: _make_loader(kind) for kind in KIND_FIELDS}
+_LOADERS: "dict[Any, Any]" = {}  # made on first use: recording never needs them, and making them costs ms
 
 
 def _event_from_dict(d: "dict[str, Any]") -> "Event":
@@ -429,7 +429,9 @@ def _event_from_dict(d: "dict[str, Any]") -> "Event":
     kind = d.get("kind")
     load = _LOADERS.get(kind) if type(kind) is str else None
     if load is None:
-        raise ValueError(f"unknown event kind {kind!r}")
+        if kind not in KIND_FIELDS:
+            raise ValueError(f"unknown event kind {kind!r}")
+        load = _LOADERS[kind] = _make_loader(kind)
     if type(d.get("name")) is not str:
         raise ValueError("event without a module name")
     if type(d.get("id")) is not int or type(d.get("start")) is not int or type(d.get("thread")) is not int:
