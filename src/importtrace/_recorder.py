@@ -27,6 +27,8 @@ else:
     except ImportError:
         _speedups = None
 
+_untrack = getattr(_speedups, "untrack", None)  # see _speedups.untrack: records hold no cycles
+
 # pytest hides frames of modules that set this: the __import__ wrapper sits in every import traceback.
 __tracebackhide__ = True
 
@@ -172,6 +174,10 @@ def _pop(rec: "_Record") -> None:
 
 def _begin(rec: "_Record") -> None:
     _events.append(rec)
+    if _untrack is not None and rec.kind != "search":
+        # A search can sit in a cycle (search -> spec -> loader proxy -> search) if importlib drops the
+        # spec before loading; hits, loads and reloads never do, so the collector may skip them.
+        _untrack(rec)
     if rec.tid not in _thread_names:
         _thread_names[rec.tid] = _thread_name(rec.tid)
     if _sink is not None:

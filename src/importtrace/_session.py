@@ -170,6 +170,7 @@ _MODULE_TYPES: "list[tuple[Any, str]]" = [
 if _zipimporter is not None:
     _MODULE_TYPES.insert(0, (_zipimporter, "zip"))
 _line_of = getattr(_recorder._speedups, "line_of", None)
+_c_line_table = getattr(_recorder._speedups, "line_table", None)
 _IMPORT_NAME = {(3, 9): 108, (3, 10): 108, (3, 11): 108, (3, 12): 108, (3, 13): 75}.get(sys.version_info[:2])
 
 
@@ -385,6 +386,8 @@ class _Lines:
 
 
 def _line_table(code: "CodeType") -> "tuple[list[int], list[Optional[int]]]":
+    if _c_line_table is not None:
+        return _c_line_table(code)  # type: ignore[no-any-return]
     starts: "list[int]" = []
     lines: "list[Optional[int]]" = []
     if hasattr(code, "co_lines"):  # 3.10+

@@ -369,6 +369,7 @@ fast_first_hit(Hook *self, PyFrameObject *frame, PyObject *name, PyObject *absna
         Py_CLEAR(hit);
         goto done;
     }
+    PyObject_GC_UnTrack(hit);  /* records hold no cycles: see untrack() */
     CacheEntry *entry = cache_slot(self, code, lasti, name);
     Py_XSETREF(entry->hit, Py_NewRef(hit));
     Py_XSETREF(entry->name, Py_NewRef(name));
@@ -747,7 +748,82 @@ line_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromLong(PyCode_Addr2Line((PyCodeObject *)args[0], lasti));
 }
 
+/* untrack(record): take a hit, load or reload record out of the garbage collector's care.  They form
+ * no reference cycles (they point to a parent record, a spec, a loader or a code object, none of
+ * which point back), so reference counting frees them; left tracked, every full collection of a
+ * large program walked thousands of them (about a third of the recording's extra instructions). */
+static PyObject *
+untrack(PyObject *module, PyObject *record)
+{
+    if (PyObject_IS_GC(record) && PyObject_GC_IsTracked(record)) {
+        PyObject_GC_UnTrack(record);
+    }
+    Py_RETURN_NONE;
+}
+
+/* line_table(code) -> (starts, lines): where each range of instructions begins and its source line
+ * (None where it has none), in order; importtrace bisects it when a code object asks many times. */
+static PyObject *
+line_table(PyObject *module, PyObject *arg)
+{
+    if (!PyCode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "line_table(code)");
+        return NULL;
+    }
+    PyCodeObject *code = (PyCodeObject *)arg;
+    PyObject *starts = PyList_New(0), *lines = PyList_New(0);
+    if (starts == NULL || lines == NULL) {
+        goto error;
+    }
+#if PY_VERSION_HEX >= 0x030A0000
+    PyObject *ranges = PyObject_CallMethod(arg, "co_lines", NULL);
+    if (ranges == NULL) {
+        goto error;
+    }
+    PyObject *item;
+    while ((item = PyIter_Next(ranges)) != NULL) {
+        int failed = PyList_Append(starts, PyTuple_GET_ITEM(item, 0)) < 0
+                     || PyList_Append(lines, PyTuple_GET_ITEM(item, 2)) < 0;
+        Py_DECREF(item);
+        if (failed) {
+            Py_DECREF(ranges);
+            goto error;
+        }
+    }
+    Py_DECREF(ranges);
+    if (PyErr_Occurred()) {
+        goto error;
+    }
+#else
+    /* 3.9: co_lnotab holds (address increment, signed line increment) pairs */
+    const unsigned char *table = (const unsigned char *)PyBytes_AS_STRING(code->co_lnotab);
+    Py_ssize_t size = PyBytes_GET_SIZE(code->co_lnotab) / 2;
+    long addr = 0, line = code->co_firstlineno;
+    for (Py_ssize_t k = -1; k < size; k++) {
+        if (k >= 0) {
+            addr += table[2 * k];
+            line += (signed char)table[2 * k + 1];
+        }
+        PyObject *a = PyLong_FromLong(addr), *l = PyLong_FromLong(line);
+        int failed = a == NULL || l == NULL || PyList_Append(starts, a) < 0 || PyList_Append(lines, l) < 0;
+        Py_XDECREF(a);
+        Py_XDECREF(l);
+        if (failed) {
+            goto error;
+        }
+    }
+#endif
+    return Py_BuildValue("(NN)", starts, lines);
+error:
+    Py_XDECREF(starts);
+    Py_XDECREF(lines);
+    return NULL;
+}
+
 static PyMethodDef speedups_methods[] = {
+    {"line_table", (PyCFunction)line_table, METH_O,
+     "line_table(code) -> (starts, lines): the code's instruction ranges and their source lines."},
+    {"untrack", (PyCFunction)untrack, METH_O, "untrack(record): records form no cycles; the GC can skip them."},
     {"line_of", (PyCFunction)(void (*)(void))line_of, METH_FASTCALL,
      "line_of(code, lasti) -> the source line of the instruction at byte offset lasti."},
     {NULL},
