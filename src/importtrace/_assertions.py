@@ -266,23 +266,10 @@ def _only_submodules(hit: Event, known: "set[str]") -> bool:
     return bool(names) and "*" not in names and all(f"{hit.name}.{n}" in known for n in names)
 
 
-def ancestors(trace: Trace, event: Event) -> "list[Event]":
-    """The loads (and reloads) that event happened inside, outermost first."""
-    chain: "list[Event]" = []
-    seen = {event.id}
-    node = trace.parent(event)
-    while node is not None and node.id not in seen:
-        seen.add(node.id)
-        chain.append(node)
-        node = trace.parent(node)
-    chain.reverse()
-    return chain
-
-
 def chain_links(trace: Trace, event: Event, target: "Optional[str]" = None) -> "list[str]":
     """``['app/cli.py:3 imported app.report', 'app/report.py:1 imported pandas']``: each import
     statement from the outermost one down to event (whose module may be named as ``target``)."""
-    chain = [*ancestors(trace, event), event]
+    chain = [*trace.ancestors(event), event]
     links = []
     head = chain[0]
     note = _origin_note(trace, head)

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from types import CodeType, FrameType, ModuleType
     from typing import Any, Callable, Optional
 
-_external_os = sys.modules["_frozen_importlib_external"]._os
-if _external_os.environ.get("IMPORTTRACE_PURE" if sys.platform == "win32" else b"IMPORTTRACE_PURE"):
+_external = sys.modules["_frozen_importlib_external"]
+if _external._os.environ.get("IMPORTTRACE_PURE" if sys.platform == "win32" else b"IMPORTTRACE_PURE"):
     _speedups: "Any" = None  # the pure-Python hooks, on request (tests run both ways)
 else:
     try:
@@ -36,7 +36,6 @@ _getframe = sys._getframe
 _get_ident = _thread.get_ident
 _modules_get = sys.modules.get
 _bootstrap = sys.modules["_frozen_importlib"]
-_external = sys.modules["_frozen_importlib_external"]
 _find_spec_legacy = getattr(_bootstrap, "_find_spec_legacy", None)  # 3.9 to 3.11 only
 _module_locks = getattr(_bootstrap, "_module_locks", {})
 

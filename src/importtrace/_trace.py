@@ -304,14 +304,7 @@ class Trace:
         """The chain of loads that first brought ``name`` in, outermost first, ending with its own
         load; each event's ``importer`` and ``where`` say which statement asked.  Empty if never loaded."""
         event = self.first_load(name)
-        chain: "list[Event]" = []
-        seen: "set[int]" = set()
-        while event is not None and event.id not in seen:
-            seen.add(event.id)
-            chain.append(event)
-            event = self.parent(event)
-        chain.reverse()
-        return chain
+        return [] if event is None else [*self.ancestors(event), event]
 
     def event(self, id: int) -> "Optional[Event]":
         return self._by_id.get(id)
