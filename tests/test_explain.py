@@ -227,6 +227,37 @@ def test_no_shadowing_warning_for_the_standard_library_itself_or_other_names(lea
     assert not any("shadowing" in n for n in notes)
 
 
+def test_a_local_file_hiding_an_installed_package_is_a_shadowing_warning(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site-packages"
+    (site / "toolkit").mkdir(parents=True)
+    (site / "toolkit" / "__init__.py").write_text("INSTALLED = True\n")
+    (site / "lonely.py").write_text("")
+    project.write({"toolkit.py": "LOCAL = True\n", "plain.py": "import toolkit\n"})
+    monkeypatch.setattr(sys, "path", [*sys.path, str(site)])
+    with importtrace.trace(explain=True) as t:
+        import plain  # noqa: F401
+    with importtrace.trace() as quiet:
+        importlib.reload(sys.modules["plain"])
+        import lonely  # noqa: F401
+    search = next(e for e in t.events if e.kind == "search" and e.name == "toolkit")
+    assert search.shadows == [str(site / "toolkit" / "__init__.py")]
+    assert next(e for e in t.events if e.kind == "search" and e.name == "plain").shadows is None
+    notes = notes_of(t.trace, "search", "toolkit")
+    index = sys.path.index(str(site)) + 1
+    assert notes[1].startswith(
+        "shadowing: there is another toolkit in [%d] installed packages: toolkit/__init__.py, but [1] " % index
+    )
+    assert notes[1].endswith(
+        "comes first on sys.path, so every `import toolkit` in this program gets this file instead. "
+        "Rename the file, unless that is what you want"
+    )
+    # without explain nothing is listed (a directory listing per sys.path entry is --explain's price)
+    assert all(e.shadows is None for e in quiet.events)
+    assert Trace.from_dicts(*t.trace.to_dicts()).events[0].shadows == t.events[0].shadows
+
+
 def test_a_failed_search_says_none_of_the_places_had_it(learn: Trace) -> None:
     notes = notes_of(learn, "search", "not_installed")
     assert notes[0].startswith(

@@ -177,7 +177,7 @@ class Explainer:
                 )
             )
             return out
-        match = self._match(e, places)
+        match = self._match(e.name, e.origin, places)
         if match is None:
             if e.origin:
                 out.append(
@@ -211,12 +211,11 @@ class Explainer:
         path = self.path or []
         return list(path), "%d place%s on sys.path" % (len(path), "" if len(path) == 1 else "s")
 
-    def _match(self, e: Event, places: list[str]) -> tuple[int, str] | None:
-        """Which place the found module is in (its index), and the module's path inside that place."""
-        origin = e.origin
+    def _match(self, name: str, origin: str | None, places: list[str]) -> tuple[int, str] | None:
+        """Which place the module found at origin is in (its index), and its path inside that place."""
         if not origin or origin in _BUILTIN_ORIGINS:
             return None
-        last = e.name.rpartition(".")[2]
+        last = name.rpartition(".")[2]
         for i, place in enumerate(places):
             folder = place or self.cwd
             if not folder:
@@ -268,10 +267,12 @@ class Explainer:
         return ""
 
     def _shadow(self, e: Event, index: int) -> Note | None:
-        """A warning when a top-level module with a standard-library name is found ahead of the standard
-        library on sys.path."""
-        if e.name not in self.stdlib_names or self.path is None:
+        """A warning when a top-level module hides another of the same name: one in the standard library,
+        or (recorded with explain) one installed or elsewhere further down sys.path."""
+        if self.path is None:
             return None
+        if e.name not in self.stdlib_names:
+            return self._shadow_installed(e, index) if e.shadows else None
         std = next((i for i, p in enumerate(self.path) if self._role(p, i) in (_STDLIB, _DYNLOAD, _ZIP)), None)
         if std is None or index >= std:
             return None
@@ -279,6 +280,20 @@ class Explainer:
             "shadowing: %s is also the name of a standard-library module, but %s comes first on sys.path, so "
             "every `import %s` in this program gets this file instead, even inside the standard library. "
             "Rename the file, unless that is what you want" % (esc(e.name), self.place(index, True), esc(e.name)),
+            True,
+        )
+
+    def _shadow_installed(self, e: Event, index: int) -> Note:
+        hidden = []
+        for other in e.shadows or []:
+            match = self._match(e.name, other, list(self.path or []))
+            hidden.append(
+                "%s: %s" % (self.place(match[0], True), self.facts.path(match[1])) if match else self.facts.path(other)
+            )
+        return Note(
+            "shadowing: there is another %s in %s, but %s comes first on sys.path, so every `import %s` in "
+            "this program gets this file instead. Rename the file, unless that is what you want"
+            % (esc(e.name), " and ".join(hidden), self.place(index, True), esc(e.name)),
             True,
         )
 

@@ -6,6 +6,7 @@ Like the hooks, this module imports only what the interpreter has at start-up: a
 starts before the program imports anything, and stop() may run while an outer trace records.
 """
 
+import _imp
 import _thread
 import sys
 import time
@@ -285,6 +286,8 @@ def export(
         if name not in recording._modules and name not in loaded and not _own(name)
     ]
     events.extend(e for e in extra if e is not None)
+    if recording._explain:
+        _note_shadows(events, recording._path)
     thread_names = _recorder.thread_names()
     header: "dict[str, Any]" = {
         "format": "importtrace",
@@ -347,6 +350,50 @@ def _stdlib_dir() -> "Optional[str]":
 
 def _own(name: str) -> bool:
     return name == "importtrace" or name.startswith("importtrace.")
+
+
+def _note_shadows(events: "list[dict[str, Any]]", path: "list[str]") -> None:
+    """Give each top-level module found on sys.path the other places further down sys.path that have a
+    module of the same name (``shadows``): a local ``requests.py`` hides the installed one.  Runs after
+    the program, for --explain: a directory listing per sys.path entry, no import."""
+    listings: "dict[str, frozenset[str]]" = {}
+    suffixes = (*_imp.extension_suffixes(), ".py", ".pyc")
+    cwd = _cwd() or ""
+    for d in events:
+        name = d["name"]
+        origin = d.get("origin")
+        if d["kind"] != "search" or not d["found"] or d["path"] is not None or "." in name or not origin:
+            continue
+        first = next(
+            (i for i, entry in enumerate(path) if origin.startswith(_external._path_join(entry or cwd, ""))), None
+        )
+        if first is None:
+            continue
+        others = []
+        for entry in path[first + 1 :]:
+            folder = entry or cwd
+            if folder not in listings:
+                try:
+                    listings[folder] = frozenset(_external._os.listdir(folder))
+                except (OSError, TypeError, ValueError):
+                    listings[folder] = frozenset()
+            found = _module_in(folder, listings[folder], name, suffixes)
+            if found is not None and found != origin:
+                others.append(found)
+        if others:
+            d["shadows"] = others
+
+
+def _module_in(folder: str, listing: "frozenset[str]", name: str, suffixes: "tuple[str, ...]") -> "Optional[str]":
+    """The file or package that an import of top-level ``name`` would find in folder, if any."""
+    if name in listing:
+        init: str = _external._path_join(folder, name, "__init__.py")
+        if _external._path_isfile(init):
+            return init
+    for suffix in suffixes:
+        if name + suffix in listing:
+            return str(_external._path_join(folder, name + suffix))
+    return None
 
 
 def _cwd() -> "Optional[str]":

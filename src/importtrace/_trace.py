@@ -18,7 +18,19 @@ KINDS = ("search", "load", "hit", "reload")
 
 COMMON_FIELDS = ("id", "kind", "name", "start", "duration", "thread", "parent", "importer", "where")
 KIND_FIELDS = {
-    "search": ("reason", "finder", "found", "origin", "loader", "package", "namespace", "path", "ahead", "error"),
+    "search": (
+        "reason",
+        "finder",
+        "found",
+        "origin",
+        "loader",
+        "package",
+        "namespace",
+        "path",
+        "ahead",
+        "shadows",
+        "error",
+    ),
     "load": (
         "origin",
         "loader",
@@ -94,6 +106,7 @@ class Event:
     namespace: bool
     path: "Optional[list[str]]"
     ahead: "Optional[list[str]]"
+    shadows: "Optional[list[str]]"
     error: "Optional[dict[str, str]]"
     # load
     module_type: "Optional[str]"
@@ -374,7 +387,7 @@ _INT_FIELDS = ("id", "start", "thread")
 _OPTIONAL_INT = ("duration", "parent", "search", "self_duration", "level", "count")
 _OPTIONAL_STR = ("importer", "where", "reason", "finder", "origin", "loader", "module_type", "via", "bytecode")
 _OPTIONAL_BOOL = ("found", "package", "namespace", "replaced", "observed", "lazy", "unfinished", "partial", "waited")
-_STR_LISTS = ("fromlist", "added", "removed", "rebound", "unchanged", "stale", "path", "ahead", "missing")
+_STR_LISTS = ("fromlist", "added", "removed", "rebound", "unchanged", "stale", "path", "ahead", "shadows", "missing")
 _EXPECTED = {
     **{f: ("int", "an integer or null") for f in _OPTIONAL_INT},
     **{f: ("str", "a string or null") for f in _OPTIONAL_STR},
