@@ -89,6 +89,12 @@ END = '{"end":true,"events":1}\n'
         (HEADER + EVENT + EVENT + END, ":3: event id 1 appears twice"),
         (HEADER + EVENT.replace('"id":1', '"id":"1"') + END, ":2: bad event: field 'id' must be an integer"),
         (HEADER + EVENT.replace('"hit"', '"exec"') + END, ":2: bad event: unknown event kind 'exec'"),
+        (HEADER + EVENT.replace('"parent":null', '"fromlist":["a",2]') + END, "field 'fromlist' must be a list of"),
+        (
+            HEADER + EVENT.replace('"parent":null', '"level":"1"') + END,
+            ":2: bad event: field 'level' must be an integer",
+        ),
+        (HEADER + EVENT.replace('"parent":null', '"via":3') + END, ":2: bad event: field 'via' must be a string"),
         (HEADER + "[1, 2]\n" + END, ":2: expected a JSON object"),
         (HEADER + EVENT + END + EVENT, ":4: data after the end record"),
         (HEADER.encode().decode() + "\udcff\n", ":2: not UTF-8"),
@@ -100,6 +106,13 @@ def test_malformed_files_name_the_line(tmp_path: Path, text: str, message: str) 
     with pytest.raises(TraceFileError) as info:
         importtrace.load(path)
     assert str(info.value).startswith(str(path)) and message in str(info.value)
+
+
+def test_null_and_missing_fields_load_as_their_defaults(tmp_path: Path) -> None:
+    event = EVENT.replace('"parent":null', '"fromlist":null,"count":null,"origin":"x.py"')
+    hit = importtrace.load(_write(tmp_path, HEADER + event + END)).events[0]
+    assert (hit.fromlist, hit.count, hit.level, hit.partial, hit.importer) == ([], 1, 0, False, None)
+    assert hit.origin is None  # a search and load field: not a hit's, whatever the file says
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -265,12 +265,16 @@ class Trace:
         found: "list[tuple[Event, str]]" = []
         places: "set[tuple[Optional[str], str]]" = set()
         known: "Optional[set[str]]" = None
+        loading_in: "dict[Optional[int], set[str]]" = {}  # parent id -> names still loading there
         for e in self.events:
             if e.kind != "hit":
                 continue
             target: "Optional[str]" = None
             if e.fromlist:
-                loading = {a.name for a in self.ancestors(e) if a.kind in ("load", "reload")}
+                loading = loading_in.get(e.parent)
+                if loading is None:
+                    loading = {a.name for a in self.ancestors(e) if a.kind in ("load", "reload")}
+                    loading_in[e.parent] = loading
                 for sub in e.fromlist:
                     name = "%s.%s" % (e.name, sub)
                     if name in loading and name != e.importer:
@@ -399,26 +403,24 @@ def _make_loader(kind: str) -> "Any":
     """A function that checks a serialised event of ``kind`` and builds it: straight-line code (as
     dataclasses generate), since loading a 100,000-event trace calls it 100,000 times."""
     relevant = COMMON_FIELDS + KIND_FIELDS[kind]
-    lines = ["def load(d):"]
-    for name in relevant:
-        if name in _EXPECTED:
-            wanted, words = _EXPECTED[name]
-            lines.append("    v = d.get(%r)" % name)
-            lines.append("    if v is not None and type(v) is not %s:" % wanted)
-            lines.append("        raise ValueError(%r)" % ("field %r must be %s" % (name, words)))
-        elif name in _STR_LISTS:
-            lines.append("    v = d.get(%r)" % name)
-            lines.append("    if v is not None and (type(v) is not list or not all(type(x) is str for x in v)):")
-            lines.append("        raise ValueError(%r)" % ("field %r must be a list of strings" % name))
-    lines.append("    e = _new(Event)")
+    lines = ["def load(d):", "    e = _new(Event)"]
     for name in _ALL_FIELDS:
         default = _DEFAULTS.get(name)
         literal = "[]" if isinstance(default, list) else repr(default)
-        if name in relevant:
-            lines.append("    v = d.get(%r)" % name)
-            lines.append("    e.%s = %s if v is None else v" % (name, literal))
-        else:
+        if name not in relevant:
             lines.append("    e.%s = %s" % (name, literal))
+            continue
+        lines.append("    v = d.get(%r)" % name)
+        if name in _EXPECTED:
+            wanted, words = _EXPECTED[name]
+            lines.append("    if v is not None and type(v) is not %s:" % wanted)
+            lines.append("        raise ValueError(%r)" % ("field %r must be %s" % (name, words)))
+        elif name in _STR_LISTS:
+            check = "type(v) is not list or (v and not all(type(x) is str for x in v))"
+            lines.append("    if v is not None and (%s):" % check)
+            lines.append("        raise ValueError(%r)" % ("field %r must be a list of strings" % name))
+        value = "v" if default is None else "%s if v is None else v" % literal
+        lines.append("    e.%s = %s" % (name, value))
     lines.append("    return e")
     namespace: "dict[str, Any]" = {"_new": object.__new__, "Event": Event}
     exec("\n".join(lines), namespace)
