@@ -95,6 +95,12 @@ END = '{"end":true,"events":1}\n'
             ":2: bad event: field 'level' must be an integer",
         ),
         (HEADER + EVENT.replace('"parent":null', '"via":3') + END, ":2: bad event: field 'via' must be a string"),
+        (HEADER + EVENT.replace('"name":"os"', '"name":null') + END, ":2: bad event: event without a module name"),
+        (
+            HEADER + EVENT.replace('"hit"', '"load"').replace('"parent":null', '"error":{"type":1}') + END,
+            "'error' must",
+        ),
+        (HEADER + EVENT.replace('"start":0', '"start":0.5') + END, ":2: bad event: field 'start' must be an integer"),
         (HEADER + "[1, 2]\n" + END, ":2: expected a JSON object"),
         (HEADER + EVENT + END + EVENT, ":4: data after the end record"),
         (HEADER.encode().decode() + "\udcff\n", ":2: not UTF-8"),

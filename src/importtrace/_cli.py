@@ -48,11 +48,29 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `python -m importtrace` and the `importtrace` console script."""
+    """Entry point of `python -m importtrace` and the `importtrace` console script (argv None: the
+    process's own command line, after which the process ends here)."""
     import gc
 
     gc.disable()  # this process only parses, reads traces and renders: no cycles worth collecting
-    args = list(sys.argv[1:] if argv is None else argv)
+    status = _main(list(sys.argv[1:] if argv is None else argv))
+    if argv is None:
+        _leave(status)
+    return status
+
+
+def _leave(status: int) -> None:
+    """End this process at once with status: freeing a large trace object by object at interpreter exit
+    took 0.2 s for 100,000 events.  Only the parent does this; the traced program ends as it would."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # a closed or broken stream: let the interpreter's own exit report it as usual
+    os._exit(status)
+
+
+def _main(args: list[str]) -> int:
     try:
         if args and args[0] in SUBCOMMANDS and not os.path.exists(args[0]):
             command = args.pop(0)

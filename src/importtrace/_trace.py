@@ -411,7 +411,16 @@ def _make_loader(kind: str) -> "Any":
             lines.append("    e.%s = %s" % (name, literal))
             continue
         lines.append("    v = d.get(%r)" % name)
-        if name in _EXPECTED:
+        if name == "name":
+            lines.append("    if type(v) is not str:")
+            lines.append("        raise ValueError('event without a module name')")
+        elif name in _INT_FIELDS:
+            lines.append("    if type(v) is not int:")
+            lines.append("        raise ValueError(%r)" % ("field %r must be an integer" % name))
+        elif name == "error":
+            lines.append("    if v is not None and not (type(v) is dict and all(type(x) is str for x in v.values())):")
+            lines.append("        raise ValueError(\"field 'error' must be an object of strings or null\")")
+        elif name in _EXPECTED:
             wanted, words = _EXPECTED[name]
             lines.append("    if v is not None and type(v) is not %s:" % wanted)
             lines.append("        raise ValueError(%r)" % ("field %r must be %s" % (name, words)))
@@ -440,15 +449,6 @@ def _event_from_dict(d: "dict[str, Any]") -> "Event":
         if kind not in KIND_FIELDS:
             raise ValueError(f"unknown event kind {kind!r}")
         load = _LOADERS[kind] = _make_loader(kind)
-    if type(d.get("name")) is not str:
-        raise ValueError("event without a module name")
-    if type(d.get("id")) is not int or type(d.get("start")) is not int or type(d.get("thread")) is not int:
-        for f in _INT_FIELDS:
-            if type(d.get(f)) is not int:
-                raise ValueError(f"field {f!r} must be an integer")
-    error = d.get("error")
-    if error is not None and not (type(error) is dict and all(type(v) is str for v in error.values())):
-        raise ValueError("field 'error' must be an object of strings or null")
     return load(d)  # type: ignore[no-any-return]
 
 

@@ -31,7 +31,7 @@ class Facts:
 
     def cycle(self, e: Event) -> str | None:
         """For a hit that closed a circular import: the module that was still initialising."""
-        return self.cycles.get((e.where, e.name)) if e.kind == "hit" else None
+        return self.cycles.get((e.where, e.name)) if self.cycles and e.kind == "hit" else None
 
     def path(self, path: str) -> str:
         """path, relative to the trace's working directory when inside it, escaped."""
@@ -54,7 +54,7 @@ class Facts:
             if not e.observed:
                 return "UNOBSERVED", "warn"
         elif kind == "hit":
-            if self.cycle(e) is not None:
+            if self.cycles and self.cycle(e) is not None:
                 return "CYCLE", "warn"
             if e.waited:
                 return "WAITED", "warn"
