@@ -54,7 +54,7 @@ class Facts:
             if not e.observed:
                 return "UNOBSERVED", "warn"
         elif kind == "hit":
-            if self.cycles and self.cycle(e) is not None:
+            if self.cycle(e) is not None:
                 return "CYCLE", "warn"
             if e.waited:
                 return "WAITED", "warn"
