@@ -939,6 +939,24 @@ def test_bad_format_and_style() -> None:
         render(Trace([], {}), "table", style="unsafehtml")
 
 
+def test_rendering_leaves_the_garbage_collector_as_it_found_it(app_trace: Trace) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            render(app_trace, "timeline")
+            assert gc.isenabled() is enabled
+            with pytest.raises(RenderError):
+                render(app_trace, "table", style="fancy")  # fails inside the renderer
+            with pytest.raises(RenderError):
+                render(app_trace, "timeline", min_duration=-1)  # fails in the filters
+            assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
 def test_none_means_the_default(app_trace: Trace) -> None:
     defaults = {"color": None, "width": None, "style": None, "top": None, "include": None, "exclude": None}
     assert render(app_trace, "table", **defaults, kinds=None, depth=None) == render(app_trace, "table")
