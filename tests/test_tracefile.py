@@ -101,6 +101,8 @@ END = '{"end":true,"events":1}\n'
             "'error' must",
         ),
         (HEADER + EVENT.replace('"start":0', '"start":0.5') + END, ":2: bad event: field 'start' must be an integer"),
+        (HEADER + EVENT.replace('"parent":null', '"parent":1') + END, ":2: bad event: its parent 1 is not an earlier"),
+        (HEADER + EVENT.replace('"parent":null', '"parent":7') + END, ":2: bad event: its parent 7 is not an earlier"),
         (HEADER + "[1, 2]\n" + END, ":2: expected a JSON object"),
         (HEADER + EVENT + END + EVENT, ":4: data after the end record"),
         (HEADER.encode().decode() + "\udcff\n", ":2: not UTF-8"),

@@ -164,11 +164,13 @@ def nesting(trace: Trace) -> dict[int, int]:
         if e.id in levels:
             continue
         chain = [e]
+        seen = {e.id}
         parent = by_id.get(e.parent) if e.parent is not None else None
-        while parent is not None and parent.id not in levels and len(chain) <= len(by_id):
+        while parent is not None and parent.id not in levels and parent.id not in seen:
             chain.append(parent)
+            seen.add(parent.id)
             parent = by_id.get(parent.parent) if parent.parent is not None else None
-        level = -1 if parent is None else levels[parent.id]
+        level = -1 if parent is None else levels.get(parent.id, -1)  # not there: parents in a loop
         for link in reversed(chain):
             level += 1
             levels[link.id] = level

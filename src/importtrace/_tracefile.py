@@ -116,6 +116,10 @@ def _parse(data: bytes, name: str) -> Trace:
         except (ValueError, TypeError) as exc:
             raise TraceFileError("%s:%d: bad event: %s" % (name, number, exc)) from None
         eid = obj["id"]
+        if event.parent is not None and event.parent >= eid:  # a load begins before what happens inside it
+            raise TraceFileError(
+                "%s:%d: bad event: its parent %d is not an earlier event" % (name, number, event.parent)
+            )
         if eid in events:
             if not stream:
                 raise TraceFileError("%s:%d: event id %d appears twice" % (name, number, eid))
