@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -275,9 +276,10 @@ def test_show_why_and_empty_traces(tmp_path: Path) -> None:
 
 
 def test_why_option_on_a_run(tmp_path: Path) -> None:
-    write(tmp_path, {"prog.py": "import json\n"})
+    write(tmp_path, {"prog.py": "import json\nfrom json import decoder\n"})
     traced = run(["--format", "jsonl", "-o", os.devnull, "--why", "json.decoder", "prog.py"], tmp_path)
     assert "json.decoder was first loaded by this chain of imports" in traced.stderr
+    assert re.search(r"hit \(from json import decoder\) by __main__ at \S*prog.py:2", traced.stderr)  # a request too
 
 
 def test_version_and_help(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ from .conftest import Project
 
 
 def kinds(trace: Trace, name: str) -> list[str]:
-    return [e.kind for e in trace.requests(name)]
+    """The kinds of the events recorded under name (requests() adds `from pkg import name` hits)."""
+    return [e.kind for e in trace.events if e.name == name]
 
 
 def only(trace: Trace, kind: str, name: str) -> Event:
@@ -95,6 +96,20 @@ def test_from_package_import_submodule_not_loaded_yet(project: Project) -> None:
     assert hit.fromlist == ["sub"]
     assert kinds(t, "fpkg.sub") == ["search", "load"]
     assert only(t, "load", "fpkg.sub").importer == __name__
+
+
+def test_requests_include_from_imports_of_a_submodule(project: Project) -> None:
+    project.write({"rq/__init__.py": "", "rq/sub.py": "", "rq/user.py": "from rq import sub\nfrom . import sub\n"})
+    with importtrace.trace() as t:
+        import rq.sub
+        import rq.user  # noqa: F401
+    asked = t.requests("rq.sub")
+    assert [(e.kind, e.name, e.where and e.where.rpartition(":")[2]) for e in asked[-2:]] == [
+        ("hit", "rq", "1"),
+        ("hit", "rq", "2"),
+    ]
+    assert [e.kind for e in asked[:2]] == ["search", "load"] and all(e.name == "rq.sub" for e in asked[:2])
+    assert not [e for e in t.requests("rq.user") if e.name == "rq"]  # rq's other hits asked for sub only
 
 
 def test_relative_imports_level_one_and_two(project: Project) -> None:

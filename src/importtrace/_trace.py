@@ -308,8 +308,12 @@ class Trace:
         return chain
 
     def requests(self, name: str) -> "list[Event]":
-        """Every event about module ``name``: each search, load, hit and reload, in order."""
-        return [e for e in self.events if e.name == name]
+        """Every event about module ``name``: each search, load, hit and reload, in order, and the
+        hits of ``from pkg import sub`` that asked for it as ``sub`` (recorded as hits on ``pkg``)."""
+        package, _, sub = name.rpartition(".")
+        return [
+            e for e in self.events if e.name == name or (e.name == package and e.kind == "hit" and sub in e.fromlist)
+        ]
 
     def first_load(self, name: str) -> "Optional[Event]":
         for e in self.events:

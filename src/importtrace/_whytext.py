@@ -54,12 +54,14 @@ def why_text(trace: Trace, module: str) -> str:
     if others:
         lines.append("Every request for %s:" % safe(module))
         for e in others:
-            lines.append("  " + _describe(e))
+            lines.append("  " + _describe(e, module))
     return "\n".join(lines) + "\n"
 
 
-def _describe(e: Event) -> str:
+def _describe(e: Event, module: str) -> str:
     who = "by %s at %s" % (safe(e.importer or "?"), safe(e.where or "?"))
+    if e.name != module:  # `from pkg import sub`: a hit on pkg that asked for pkg.sub
+        who = "(from %s import %s) %s" % (safe(e.name), safe(module.rpartition(".")[2]), who)
     if e.kind == "search":
         if e.found:
             what = "found by %s: %s" % (safe(e.finder or "?"), safe(e.origin or e.loader or ""))
