@@ -44,6 +44,9 @@ def test_forbidden_module_names_the_chain(app: Path) -> None:
     assert done.returncode == 1
     assert "forbid colorsys" in done.stderr
     assert "app/cli.py:1" in done.stderr and "app/report.py:2" in done.stderr
+    chain = done.stderr.splitlines()[2:]
+    assert chain[0].split() == ["<string>:1", "imported", "app.cli"], done.stderr  # the program's own line first
+    assert "unknown place" not in done.stderr
 
 
 def test_module_budget_and_cycles(app: Path) -> None:

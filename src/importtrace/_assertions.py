@@ -270,6 +270,8 @@ def chain_links(trace: Trace, event: Event, target: "Optional[str]" = None) -> "
     """``['app/cli.py:3 imported app.report', 'app/report.py:1 imported pandas']``: each import
     statement from the outermost one down to event (whose module may be named as ``target``)."""
     chain = [*trace.ancestors(event), event]
+    if len(chain) > 1 and chain[0].name == "__main__" and not (chain[0].where or chain[0].importer):
+        del chain[0]  # the program itself (a command-line trace's root): no statement imported it
     links = []
     head = chain[0]
     note = _origin_note(trace, head)
