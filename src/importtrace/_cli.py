@@ -31,9 +31,9 @@ EXIT_CODES = """\
 exit codes:
   the program's own  its exit status (or the signal that ended it) when it ran
   2                  usage error or bad input, found before the program starts (unknown option or
-                     format, missing script, directory without __main__.py, unknown -m module,
-                     unwritable -o or --stream path, unreadable or malformed trace file)
-  1                  why: the module is not in the trace; check: a rule failed"""
+                     format, missing script, directory without __main__.py, unknown top-level
+                     -m package, unwritable -o or --stream path, unreadable or malformed trace file)
+  1                  why: the module is not in the trace; check: a rule or the program failed"""
 
 SUBCOMMANDS = ("show", "why", "check")
 
