@@ -282,6 +282,14 @@ def test_why_option_on_a_run(tmp_path: Path) -> None:
     assert re.search(r"hit \(from json import decoder\) by __main__ at \S*prog.py:2", traced.stderr)  # a request too
 
 
+def test_hide_noise_leaves_out_probes(tmp_path: Path) -> None:
+    write(tmp_path, {"prog.py": "import importlib.util\nimportlib.util.find_spec('colorsys')\nimport wave\n"})
+    plain = run(["--color", "never", "--include", "colorsys", "--include", "wave", "prog.py"], tmp_path).stderr
+    quiet = run(["--color", "never", "--include", "colorsys", "--include", "wave", "--hide-noise", "prog.py"], tmp_path)
+    assert "colorsys  probe (find_spec, not an import)" in plain and "load    wave" in plain
+    assert quiet.returncode == 0 and "colorsys" not in quiet.stderr and "load    wave" in quiet.stderr
+
+
 def test_version_and_help(tmp_path: Path) -> None:
     version = run(["--version"], tmp_path)
     assert version.returncode == 0 and importtrace.__version__ in version.stdout

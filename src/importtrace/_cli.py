@@ -148,6 +148,11 @@ def _parser(command: str | None) -> _Parser:
     filters.add_argument("--min-duration", type=float, metavar="MS", help="leave out events faster than MS ms")
     filters.add_argument("--depth", type=int, metavar="N", help="show loads nested at most N deep")
     filters.add_argument("--hide-stdlib", action="store_true", help="leave out standard-library modules")
+    filters.add_argument(
+        "--hide-noise",
+        action="store_true",
+        help="leave out importtrace's own events, find_spec probes and the import machinery's own hits",
+    )
     if command in (None, "check"):
         run = p.add_argument_group("running")
         run.add_argument(
@@ -192,6 +197,8 @@ def _render_options(ns: argparse.Namespace, stream: IO[str] | None) -> dict[str,
         options["depth"] = ns.depth
     if ns.hide_stdlib:
         options["hide_stdlib"] = True
+    if ns.hide_noise:
+        options["hide_noise"] = True
     if ns.style:
         options["style"] = ns.style
     if ns.explain:

@@ -89,8 +89,8 @@ class ImporttraceMagics(Magics):
         and show how its modules were searched, loaded, found in the cache and reloaded.
 
         Options as for `python -m importtrace`: -f/--format, -o/--output FILE, --color, --style, --explain,
-        --include/--exclude PATTERN, --kind KIND, --min-duration MS, --depth N, --hide-stdlib, --why MODULE;
-        and --all: also show the imports IPython itself makes while it runs the code."""
+        --include/--exclude PATTERN, --kind KIND, --min-duration MS, --depth N, --hide-stdlib, --hide-noise,
+        --why MODULE; and --all: also show the imports IPython itself makes while it runs the code."""
         options, code = split_line(line, cell)
         ns = parse_options(options)
         if not code.strip():
