@@ -381,6 +381,25 @@ def test_importtime_rows_use_cpythons_widths() -> None:
     assert "import time:         1 |          1 | a.b\n" in text
 
 
+def test_importtime_leaves_out_the_programs_main_like_cpython(tmp_path: Path) -> None:
+    (tmp_path / "prog.py").write_text("import colorsys\n")
+    (tmp_path / "colorsys.py").write_text("import wave\n")  # a local module, imported by the script
+    plain = subprocess.run(
+        [sys.executable, "-X", "importtime", "prog.py"], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    traced = subprocess.run(
+        [sys.executable, "-m", "importtrace", "--format", "importtime", "prog.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    ours = [(level, name) for _s, _c, level, name in parse_importtime(traced.stderr) if name in ("colorsys", "wave")]
+    theirs = [(level, name) for _s, _c, level, name in parse_importtime(plain.stderr) if name in ("colorsys", "wave")]
+    assert ours == theirs == [(1, "wave"), (0, "colorsys")]
+    assert "__main__" not in traced.stderr
+
+
 def test_importtime_rows_keep_three_columns_whatever_the_name() -> None:
     trace = Trace([ev(1, "load", "a | b\n|c", 0, 2000, module_type="source")], {})
     rows = render(trace, "importtime").splitlines()[1:]

@@ -7,7 +7,8 @@ read our traces.
 One row per timed import, children before their parent (post-order), two spaces of indent per
 level, microseconds rounded up.  As in CPython, an import's time includes finding the module, and a
 module that was not found still gets a row.  Cache hits, reloads and loads whose time is unknown
-(unfinished, unobserved) get no row of their own; what they contain moves up to their level.
+(unfinished, unobserved) get no row of their own; what they contain moves up to their level.  Nor
+does the program's ``__main__`` (a command-line trace's root), which ``-X importtime`` never lists.
 Control characters and ``|`` in names are written as escapes (``\\x7c``), so each row keeps three columns.
 """
 
@@ -44,7 +45,7 @@ def _timed(e: Event) -> bool:
     if e.duration is None:
         return False
     if e.kind == "load":
-        return e.observed
+        return e.observed and not (e.name == "__main__" and e.parent is None and e.importer is None)
     return e.kind == "search" and e.failed and e.reason != "probe"
 
 
