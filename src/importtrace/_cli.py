@@ -394,7 +394,7 @@ def child_command(
 
     pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(importtrace.__file__)))
     boot = ["-c", BOOT] if mode == "code" else [os.path.join(pkgdir, "importtrace", "_boot.py")]
-    abspath = os.path.abspath(target) if mode == "script" else ""
+    abspath = _absolute(target) if mode == "script" else ""
     if mode == "script":
         path0 = os.path.dirname(os.path.realpath(abspath))  # python resolves the script's symlinks
     else:
@@ -414,6 +414,14 @@ def child_command(
         path0,
         *args,
     ]
+
+
+def _absolute(path: str) -> str:
+    """path made absolute as python makes a script's (__file__, tracebacks): joined to the working
+    directory, not normalised ('./app.py' stays '/cwd/./app.py')."""
+    if not path or path == ".":
+        return os.getcwd()
+    return path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
 
 
 def trace_program(
