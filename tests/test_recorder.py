@@ -9,6 +9,7 @@ import pickle
 import py_compile
 import sys
 import threading
+import time
 import types
 import zipfile
 from pathlib import Path
@@ -462,6 +463,31 @@ def test_many_threads_importing_overlapping_modules(project: Project) -> None:
     assert len({e.thread for e in loads}) > 1
     waited = [e for e in t.events if e.kind == "hit" and e.waited]
     assert all(not e.partial for e in waited)
+
+
+def test_a_hit_that_waited_for_another_threads_import(project: Project) -> None:
+    gate = types.ModuleType("thr_gate")
+    gate.started, gate.release = threading.Event(), threading.Event()  # type: ignore[attr-defined]
+    sys.modules["thr_gate"] = gate
+    project.write({"thr_slow.py": "import thr_gate\nthr_gate.started.set()\nthr_gate.release.wait(10)\nV = 1\n"})
+
+    def importer() -> None:
+        import thr_slow  # noqa: F401
+
+    with importtrace.trace() as t:
+        first = threading.Thread(target=importer)
+        first.start()
+        assert gate.started.wait(10)  # type: ignore[attr-defined]
+        second = threading.Thread(target=importer)
+        second.start()
+        time.sleep(0.3)  # the second thread is now blocked on the module's import lock
+        gate.release.set()  # type: ignore[attr-defined]
+        first.join(10)
+        second.join(10)
+    hits = [e for e in t.events if e.kind == "hit" and e.name == "thr_slow"]
+    assert [(h.waited, h.partial) for h in hits] == [(True, False)]
+    load = only(t, "load", "thr_slow")
+    assert load.thread != hits[0].thread and load.start < hits[0].start
 
 
 # --- sessions: nesting, start/stop, hooks -------------------------------------------------------------
