@@ -717,5 +717,8 @@ def test_imp_reload_is_recorded(project: Project) -> None:
         import imp
     project.write({"old_style.py": "X = 2\n"})
     with importtrace.trace() as t:
+        line = sys._getframe().f_lineno + 1
         imp.reload(old_style)
-    assert only(t, "reload", "old_style").rebound == ["X"] and old_style.X == 2
+    reload = only(t, "reload", "old_style")
+    assert reload.rebound == ["X"] and old_style.X == 2
+    assert reload.importer == __name__ and reload.where == "%s:%d" % (__file__, line)  # not imp.py's line

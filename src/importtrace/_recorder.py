@@ -469,7 +469,10 @@ def _reload(module: "Any") -> "Any":
     rec: "_Reload | None" = None
     try:
         rec = _start_reload(module)
-        _attribute(rec, _getframe(1))
+        caller = _getframe(1)
+        if caller.f_code.co_name == "reload" and caller.f_code.co_filename.endswith("imp.py"):
+            caller = caller.f_back  # imp.reload (3.9 to 3.11) only passes the call on
+        _attribute(rec, caller)
     except Exception as exc:
         _note("internal", "reload hook: {}: {}".format(*_describe(exc)))
     if rec is None:
