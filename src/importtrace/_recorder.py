@@ -469,8 +469,8 @@ def _reload(module: "Any") -> "Any":
     rec: "_Reload | None" = None
     try:
         rec = _start_reload(module)
-        caller = _getframe(1)
-        if caller.f_code.co_name == "reload" and caller.f_code.co_filename.endswith("imp.py"):
+        caller: "Optional[FrameType]" = _getframe(1)
+        if caller is not None and caller.f_code.co_name == "reload" and caller.f_code.co_filename.endswith("imp.py"):
             caller = caller.f_back  # imp.reload (3.9 to 3.11) only passes the call on
         _attribute(rec, caller)
     except Exception as exc:
