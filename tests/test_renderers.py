@@ -512,7 +512,7 @@ def test_html_is_self_contained(app_trace: Trace) -> None:
 
 # --- hostile names, paths and messages --------------------------------------------------------------------
 
-EVIL_NAME = "evil\x1b[2J\x1b]0;pwned\x07<script>alert(1)</script>\u202e;#%%"
+EVIL_NAME = "evil\x1b[2J\x1b]0;pwned\x07<script>alert(1)</script>\u202e;#%%\u2028line\u2029para"
 EVIL_PATH = "/tmp/\"quoted'/<img src=x onerror=alert(2)>\r\n/mod.py"
 EVIL_MESSAGE = "</script><script>alert(3)</script>\x1b[31m\nsecond line"
 
@@ -578,8 +578,8 @@ def test_no_format_lets_a_control_character_through(fmt: str, color: bool) -> No
     for width in (100, None):
         text = render(hostile_trace(), fmt, color=color, width=width)
         ours = re.sub(r"\x1b\[[0-9;]*m", "", text) if color and fmt in ("timeline", "tree", "table") else text
-        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", ours), repr(
-            [x for x in ours.splitlines() if re.search("[\x00-\x09\x0b-\x1f\x7f\u202e]", x)]
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2028\u2029]", ours), repr(
+            [x for x in ours.split("\n") if re.search("[\x00-\x09\x0b-\x1f\x7f\u202e\u2028\u2029]", x)]
         )
     if fmt in ("timeline", "tree", "importtime", "table"):
         assert "\\x1b[2J\\x1b]0;pwned\\x07" in ours  # shown, spelled out
@@ -600,8 +600,9 @@ def test_html_escapes_everything() -> None:
     assert "&lt;script&gt;alert(3)&lt;/script&gt;" in text  # the problems list, escaped by the server
     assert "&quot;quoted&#x27;" in text  # the cwd in the header facts
     data = html_data(text)
-    assert data["events"][0][2] == EVIL_NAME.replace("\x1b", "\\x1b").replace("\x07", "\\x07").replace(
-        "\u202e", "\\u202e"
+    escaped = EVIL_NAME.replace("\x1b", "\\x1b").replace("\x07", "\\x07")
+    assert data["events"][0][2] == escaped.replace("\u202e", "\\u202e").replace("\u2028", "\\u2028").replace(
+        "\u2029", "\\u2029"
     )
 
 
