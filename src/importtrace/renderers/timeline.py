@@ -173,9 +173,11 @@ def _wrap(text: str, column: int, width: int | None, hang: int = 0) -> list[str]
 
 
 def _same_place(first: Event, e: Event) -> bool:
-    """Whether hit e tells the same story as first: same module, asker, file, thread and nesting."""
+    """Whether hit e tells the same story as first: same module, asker, file, thread and nesting.
+    Hits on a half-initialised module are never folded: which statement met it matters."""
     return (
         e.kind == "hit"
+        and not e.partial
         and e.name == first.name
         and e.parent == first.parent
         and e.importer == first.importer
