@@ -172,9 +172,11 @@ def test_max_modules_at_the_limit_passes_and_above_names_the_biggest_imports(app
         importtrace.assert_max_modules(t, 4)
     lines = str(info.value).splitlines()
     assert lines[0] == "5 modules were loaded, more than the budget of 4"
-    assert lines[1].startswith("  app.cli and its imports: 4: ") and lines[1].endswith(" imported app.cli")
-    assert lines[2].startswith("  app.report and its imports: 3: ")
-    assert lines[3].startswith("  heavy and its imports: 2: ") and lines[3].endswith("app/report.py:1 imported heavy")
+    assert lines[1].startswith("  app.cli and its imports, 4 modules: ") and lines[1].endswith(" imported app.cli")
+    assert lines[2].startswith("  app.report and its imports, 3 modules: ")
+    assert lines[3].startswith("  heavy and its imports, 2 modules: ") and lines[3].endswith(
+        "app/report.py:1 imported heavy"
+    )
     assert lines[4] == "  loaded: app, app.cli, app.report, heavy, heavy.core"
     with pytest.raises(AssertionError, match=r"^2 modules matching 'heavy' were loaded, more than the budget of 1"):
         importtrace.assert_max_modules(t, 1, "heavy")

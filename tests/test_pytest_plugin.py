@@ -125,7 +125,7 @@ def test_fixture_assertions_pass_and_fail_with_the_chain(pytester: pytest.Pytest
             "E*also imported: heavy_part",
             ">*import_trace.assert_max_modules(4)",
             "E*AssertionError: 5 modules were loaded, more than the budget of 4",
-            "E*app.cli and its imports: 4: test_budget.py:17 imported app.cli",
+            "E*app.cli and its imports, 4 modules: test_budget.py:17 imported app.cli",
             "E*loaded: app, app.cli, app.report, heavy, heavy_part",
         ]
     )

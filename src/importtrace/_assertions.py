@@ -100,7 +100,7 @@ def assert_no_cycles(trace: "TraceLike", pattern: "Optional[str]" = None, *, std
 
 class Finding:
     """One broken expectation: a headline, the import chains that explain it, and extra lines.
-    A ``titled`` finding's chains start with a title (``app.cli and its imports: 15``) before the links."""
+    A ``titled`` finding's chains start with a title (``app.cli and its imports, 15 modules``) before the links."""
 
     __slots__ = ("chains", "extra", "headline", "titled")
 
@@ -195,7 +195,7 @@ def max_modules_finding(trace: Trace, limit: int, pattern: "Optional[str]" = Non
     for i in biggest:
         top = trace.event(i)
         assert top is not None
-        chains.append([f"{top.name} and its imports: {sizes[i]}", *chain_links(trace, top)])
+        chains.append([f"{top.name} and its imports, {sizes[i]} modules", *chain_links(trace, top)])
     return Finding(headline, chains, [f"loaded: {_listing(names)}"], titled=True)
 
 

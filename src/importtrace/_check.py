@@ -147,7 +147,7 @@ class Failure:
         self.rule = rule
         self.message = message
         #: each chain: links ``file:line imported module``, outermost first; for a ``titled`` failure
-        #: the first item says what the chain is about (``pandas and its imports: 140``)
+        #: the first item says what the chain is about (``pandas and its imports, 140 modules``)
         self.chains: "list[list[str]]" = list(chains or [])
         self.notes: "list[str]" = list(notes)
         self.titled = titled
