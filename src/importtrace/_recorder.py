@@ -470,7 +470,7 @@ def _reload(module: "Any") -> "Any":
     try:
         rec = _start_reload(module)
         caller: "Optional[FrameType]" = _getframe(1)
-        if caller is not None and caller.f_code.co_name == "reload" and caller.f_code.co_filename.endswith("imp.py"):
+        if caller is not None and caller.f_code.co_name == "reload" and caller.f_globals.get("__name__") == "imp":
             caller = caller.f_back  # imp.reload (3.9 to 3.11) only passes the call on
         _attribute(rec, caller)
     except Exception as exc:
