@@ -286,6 +286,28 @@ def test_why_option_on_a_run(tmp_path: Path) -> None:
     assert re.search(r"hit \(from json import decoder\) by __main__ at \S*prog.py:2", traced.stderr)  # a request too
 
 
+def test_why_tells_a_circular_import_from_a_package_importing_its_parts(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "prog.py": "import ring.a\n",
+            "ring/__init__.py": "from . import base\n",
+            "ring/base.py": "from . import helper\n",
+            "ring/helper.py": "",
+            "ring/a.py": "from . import b\n",
+            "ring/b.py": "from . import a\n",
+        },
+    )
+    assert run(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path).returncode == 0
+    ring_a = run(["why", "t.jsonl", "ring.a"], tmp_path).stdout
+    assert re.search(r"hit \(from ring import a\) by ring.b at \S*ring/b.py:1 \(circular import\)", ring_a), ring_a
+    ring = run(["why", "t.jsonl", "ring"], tmp_path).stdout
+    assert re.search(
+        r"by ring.base at \S*base.py:1 \(ring still initialising: a package importing its own parts\)", ring
+    )
+    assert "circular import" not in ring.split("by ring.b at")[0], ring
+
+
 def test_hide_noise_leaves_out_probes(tmp_path: Path) -> None:
     write(tmp_path, {"prog.py": "import importlib.util\nimportlib.util.find_spec('colorsys')\nimport wave\n"})
     plain = run(["--color", "never", "--include", "colorsys", "--include", "wave", "prog.py"], tmp_path).stderr

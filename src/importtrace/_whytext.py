@@ -53,12 +53,13 @@ def why_text(trace: Trace, module: str) -> str:
     others = [e for e in requests if not chain or e is not chain[-1]]
     if others:
         lines.append("Every request for %s:" % safe(module))
+        circular = {(hit.where, hit.name) for hit, _ in trace.cycles()}
         for e in others:
-            lines.append("  " + _describe(e, module))
+            lines.append("  " + _describe(e, module, (e.where, e.name) in circular))
     return "\n".join(lines) + "\n"
 
 
-def _describe(e: Event, module: str) -> str:
+def _describe(e: Event, module: str, circular: bool) -> str:
     who = "by %s at %s" % (safe(e.importer or "?"), safe(e.where or "?"))
     if e.name != module:  # `from pkg import sub`: a hit on pkg that asked for pkg.sub
         who = "(from %s import %s) %s" % (safe(e.name), safe(module.rpartition(".")[2]), who)
@@ -74,7 +75,10 @@ def _describe(e: Event, module: str) -> str:
     if e.kind == "hit":
         flags = "".join(
             (
-                " (circular: module still initialising)" if e.partial else "",
+                " (circular import)" if circular else "",
+                " (%s still initialising: a package importing its own parts)" % safe(e.name)
+                if e.partial and not circular
+                else "",
                 " (waited for another thread)" if e.waited else "",
             )
         )
