@@ -438,6 +438,19 @@ def test_import_star_and_import_of_a_dotted_name(learn: Trace) -> None:
     )
 
 
+def test_a_from_list_submodule_is_said_to_be_imported_only_when_it_was_not_loaded(project: Project) -> None:
+    project.write({"fl/__init__.py": "", "fl/sub.py": "", "fl/other.py": ""})
+    with importtrace.trace(explain=True) as t:
+        import fl.sub  # noqa: F401
+        from fl import other, sub  # noqa: F401
+    (note,) = [n for n in notes_of(t.trace, "hit", "fl") if "the submodules" in n]
+    assert "other, sub are the submodules fl.other, fl.sub (a from-list imports a submodule that is not loaded" in note
+    with importtrace.trace(explain=True) as again:
+        from fl import sub  # noqa: F401
+    (note,) = [n for n in notes_of(again.trace, "hit", "fl") if "the submodule" in n]
+    assert note.endswith("sub is the submodule fl.sub"), note
+
+
 def test_relative_imports_say_what_the_dots_mean(learn: Trace) -> None:
     own = joined(notes_of(learn, "hit", "shop"))  # from . import prices, in shop/__init__.py
     assert (

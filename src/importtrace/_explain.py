@@ -570,13 +570,21 @@ class Explainer:
                 name,
             )
         if subs:
-            text += "; %s %s the submodule%s %s (a from-list imports a submodule that is not loaded yet)" % (
+            fresh = [n for n in subs if self._not_loaded_before("%s.%s" % (e.name, n), e)]
+            text += "; %s %s the submodule%s %s" % (
                 ", ".join(esc(n) for n in subs),
                 "is" if len(subs) == 1 else "are",
                 "" if len(subs) == 1 else "s",
                 ", ".join(esc("%s.%s" % (e.name, n)) for n in subs),
             )
+            if fresh:
+                text += " (a from-list imports a submodule that is not loaded yet)"
         return text
+
+    def _not_loaded_before(self, name: str, e: Event) -> bool:
+        """Whether module name had not begun loading when e happened (and was not there at the start)."""
+        load = self.first_loads.get(name)
+        return name not in self.preloaded and (load is None or load.start > e.start)
 
     def _relative(self, e: Event) -> str:
         """What the leading dots of a relative import mean here."""
