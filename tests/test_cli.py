@@ -308,6 +308,29 @@ def test_why_tells_a_circular_import_from_a_package_importing_its_parts(tmp_path
     assert "circular import" not in ring.split("by ring.b at")[0], ring
 
 
+def test_the_command_line_leaves_atexit_work_and_profilers_their_exit(tmp_path: Path) -> None:
+    """show ends with os._exit to skip freeing a large trace, but not when coverage or cProfile still
+    have work at exit."""
+    write(tmp_path, {"prog.py": "import colorsys\n"})
+    assert run(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path).returncode == 0
+    code = (
+        "import atexit, sys; atexit.register(lambda: print('atexit ran')); "
+        "sys.argv = ['importtrace', 'show', '-o', 'out.txt', 't.jsonl']; "
+        "from importtrace._cli import main; sys.exit(main())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "atexit ran\n", done.stderr
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-m", "importtrace", "show", "-o", "out.txt", "t.jsonl"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert profiled.returncode == 0 and "function calls" in profiled.stdout, profiled.stderr
+    assert "colorsys" in (tmp_path / "out.txt").read_text()
+
+
 def test_hide_noise_leaves_out_probes(tmp_path: Path) -> None:
     write(tmp_path, {"prog.py": "import importlib.util\nimportlib.util.find_spec('colorsys')\nimport wave\n"})
     plain = run(["--color", "never", "--include", "colorsys", "--include", "wave", "prog.py"], tmp_path).stderr
