@@ -20,12 +20,19 @@ def write(trace: Trace, path: str | "os.PathLike[str]") -> None:
 
 
 def dump(trace: Trace, out: IO[str]) -> None:
-    header, events = trace.to_dicts()
-    header["format"], header["version"] = FORMAT, VERSION
-    header.pop("stream", None)
-    out.write(_line(header))
-    for event in events:
-        out.write(_line(event))
+    paused = gc.isenabled()
+    gc.disable()  # one dict per event and no cycles, as in parse()
+    try:
+        header, events = trace.to_dicts()
+        header["format"], header["version"] = FORMAT, VERSION
+        header.pop("stream", None)
+        out.write(_line(header))
+        encode = _ENCODER.encode
+        for start in range(0, len(events), 4096):  # in slices: one string per slice, not per event or file
+            out.write("".join([encode(event) + "\n" for event in events[start : start + 4096]]))
+    finally:
+        if paused:
+            gc.enable()
     out.write(_line({"end": True, "events": len(events)}))
 
 
@@ -37,8 +44,11 @@ def dumps(trace: Trace) -> str:
     return buf.getvalue()
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))  # json.dumps makes one per call
+
+
 def _line(obj: dict[str, Any]) -> str:
-    return json.dumps(obj, ensure_ascii=True, separators=(",", ":")) + "\n"
+    return _ENCODER.encode(obj) + "\n"
 
 
 def read(path: str | "os.PathLike[str]") -> Trace:
