@@ -67,6 +67,9 @@ def _leave(status: int) -> None:
 
     if getattr(atexit, "_ncallbacks", lambda: 1)() or sys.gettrace() is not None or sys.getprofile() is not None:
         return
+    monitoring = getattr(sys, "monitoring", None)  # 3.12+: cProfile and coverage may watch through it
+    if monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6)):
+        return
     try:
         sys.stdout.flush()
         sys.stderr.flush()
