@@ -795,6 +795,10 @@ def test_every_format_on_a_100000_event_trace(big_trace: Trace, fmt: str) -> Non
         assert len(html_data(text)["events"]) == len(big_trace)
     elif fmt == "jsonl":
         assert text == dumps(big_trace)
+        path = _write(text)
+        loaded = importtrace.load(path)
+        path.unlink()
+        assert loaded.to_dicts()[1] == big_trace.to_dicts()[1]  # every event survives the writer's slices
     elif fmt == "table":
         assert "Slowest modules by self time (top 15)" in text and "unseen" in text
 
