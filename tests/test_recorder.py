@@ -601,6 +601,54 @@ def test_another_finder_inserted_ahead_is_reported(project: Project) -> None:
     assert ahead is not None and len(ahead) == 1 and ahead[0].endswith("<locals>.Ahead")
 
 
+def _our_finders() -> list[Any]:
+    return [f for f in sys.meta_path if type(f).__name__ == "ImporttraceFinder"]
+
+
+def test_a_restored_meta_path_snapshot_never_duplicates_the_finder(project: Project) -> None:
+    # pytester, and any fixture that saves sys.meta_path[:] and assigns it back, does this.
+    project.write({"snap_a.py": "", "snap_b.py": "import snap_a\n"})
+    with importtrace.trace():
+        saved = sys.meta_path[:]
+    sys.meta_path[:] = saved  # puts the stopped trace's finder back, inactive
+    assert len(_our_finders()) == 1
+    with importtrace.trace() as t:
+        assert len(_our_finders()) == 1  # the left-behind copy was replaced, not joined
+        import snap_b  # noqa: F401
+    assert kinds(t, "snap_a") == ["search", "load"] and kinds(t, "snap_b") == ["search", "load"]
+    assert _our_finders() == []  # uninstall removes every copy
+    assert t.notes == []
+
+
+def test_a_finder_left_behind_stays_inert_and_its_removal_is_noted(project: Project) -> None:
+    project.write({"left_a.py": "", "left_b.py": ""})
+    with importtrace.trace():
+        saved = sys.meta_path[:]
+    with importtrace.trace() as t:
+        import left_a  # noqa: F401
+
+        sys.meta_path[:] = saved  # restored while a later trace records: only the old, inert finder
+        import left_b  # noqa: F401
+    assert kinds(t, "left_a") == ["search", "load"]
+    assert [e.kind for e in t.events if e.name == "left_b" and e.observed] == []
+    assert [n["code"] for n in t.notes] == ["removed"]
+    assert "left_b" in sys.modules and _our_finders() == []
+
+
+def test_the_finder_never_asks_itself(project: Project) -> None:
+    project.write({"twice_mod.py": "X = 1\n"})
+    with importtrace.trace() as t:
+        sys.meta_path.append(sys.meta_path[0])  # the active finder twice: it must not recurse
+        import twice_mod  # noqa: F401
+
+        try:
+            import twice_missing  # noqa: F401
+        except ImportError:
+            pass
+    assert kinds(t, "twice_mod") == ["search", "load"]
+    assert only(t, "search", "twice_missing").found is False
+
+
 # --- transparency -----------------------------------------------------------------------------------------
 
 

@@ -55,6 +55,7 @@ _ids = iter(range(1, 1 << 62))  # next() on a range iterator is atomic under the
 _sink: "Optional[Callable[[_Record, bool], None]]" = None  # streaming writer: (record, began)
 _ahead_seen: "list[Any]" = []
 _thread_names: "dict[int, Optional[str]]" = {}
+_unanswered: "dict[int, tuple[str, Any, Any]]" = {}  # thread -> the last search the finder found nothing for
 
 _RECOMPILED = 8  # after this many code objects for one source place, count hits on the first record
 _MANY_SITES = 200_000  # past this many call sites, watch every place for recompiled code (bounded memory)
@@ -563,9 +564,13 @@ class ImporttraceFinder:
         return "<importtrace finder>"
 
     def find_spec(self, fullname: str, path: "Any" = None, target: "Any" = None) -> "Any":
-        if not _active:
-            return None
+        if not _active or self is not _finder:
+            return None  # a copy left in sys.meta_path by a restored snapshot: inert
         meta_path = sys.meta_path
+        asked = _unanswered.pop(_get_ident(), None)
+        if asked is not None and asked[0] == fullname and asked[1] is path and asked[2] is target:
+            if sum(1 for f in meta_path if f is self) > 1:
+                return None  # this finder twice in meta_path: importlib asks again what it just asked
         for i, finder in enumerate(meta_path):  # noqa: B007 (i is used after the loop)
             if finder is self:
                 break
@@ -587,14 +592,18 @@ class ImporttraceFinder:
             except Exception:
                 pass
         if i:
-            rec.ahead = [_finder_name(x) for x in meta_path[:i]]
-            _shadowed(meta_path[:i])
+            ahead = [x for x in meta_path[:i] if not isinstance(x, ImporttraceFinder)]
+            if ahead:
+                rec.ahead = [_finder_name(x) for x in ahead]
+                _shadowed(ahead)
         _attribute(rec, _getframe(1))
         rec.t0 = _clock()
         _begin(rec)
         spec = None
         try:
             for finder in meta_path[i + 1 :]:
+                if isinstance(finder, ImporttraceFinder):
+                    continue  # never ask ourselves: a second copy would recurse
                 find_spec = getattr(finder, "find_spec", None)
                 if find_spec is None:
                     if _find_spec_legacy is None:
@@ -610,7 +619,9 @@ class ImporttraceFinder:
             _end(rec)
             raise
         rec.spec = spec
-        if spec is not None:
+        if spec is None:
+            _unanswered[rec.tid] = (fullname, path, target)
+        else:
             loader = getattr(spec, "loader", None)
             if loader is None and getattr(spec, "submodule_search_locations", None) is not None:
                 rec.namespace = True
@@ -637,8 +648,21 @@ def finders_ahead() -> "list[Any]":
     meta_path = list(sys.meta_path)
     for i, finder in enumerate(meta_path):
         if finder is _finder:
-            return meta_path[:i]
+            return [f for f in meta_path[:i] if not isinstance(f, ImporttraceFinder)]
     return []
+
+
+def finder_removed() -> bool:
+    """Whether the program took the active finder out of sys.meta_path (by restoring a snapshot, say)."""
+    return _active and not any(f is _finder for f in sys.meta_path)
+
+
+def _remove_finders() -> None:
+    """Take every importtrace finder out of sys.meta_path, including copies a restored snapshot put back."""
+    meta_path = sys.meta_path
+    for i in range(len(meta_path) - 1, -1, -1):
+        if isinstance(meta_path[i], ImporttraceFinder):
+            del meta_path[i]
 
 
 def shadow_note(finder: "Any") -> str:
@@ -875,7 +899,7 @@ def _snapshot(rec: "_Reload", module: "Any") -> None:
 
 # --- installing and removing the hooks -----------------------------------------------------------
 
-_finder = ImporttraceFinder()
+_finder = ImporttraceFinder()  # a new one per install: copies of an older one are inert
 _own_code = {
     _import.__code__,
     _import_module.__code__,
@@ -962,7 +986,7 @@ def set_details(on: bool) -> None:
 
 def install(clock: "Optional[Callable[[], int]]" = None) -> None:
     """Put the hooks in place: the finder first in sys.meta_path, the wrappers on the import functions."""
-    global _active, _clock, _orig_import
+    global _active, _clock, _orig_import, _finder
     if _active:
         return
     if clock is not None:
@@ -976,6 +1000,8 @@ def install(clock: "Optional[Callable[[], int]]" = None) -> None:
         )
         _copy_identity(hook, _orig_import)
     builtins.__import__ = _installed["import"] = hook
+    _remove_finders()
+    _finder = ImporttraceFinder()
     sys.meta_path.insert(0, _finder)
     _active = True
     importlib = _modules_get("importlib")
@@ -1004,11 +1030,7 @@ def uninstall() -> "list[tuple[int, str, str]]":
                 "the trace; it was left in place and importtrace's wrapper now passes calls through",
             )
         )
-    meta_path = sys.meta_path
-    for i, finder in enumerate(meta_path):
-        if finder is _finder:
-            del meta_path[i]
-            break
+    _remove_finders()
     if _importlib is not None:
         for attr, ours, orig in (
             ("import_module", _installed.get("import_module"), _orig_import_module),
@@ -1051,6 +1073,7 @@ def reset() -> None:
     _stacks.clear()
     del _ahead_seen[:]
     _thread_names.clear()
+    _unanswered.clear()
     _sink = None
 
 

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     Clock = Callable[[], int]
 
 _lock = _thread.allocate_lock()
+_REMOVED = (
+    "importtrace's finder was taken out of sys.meta_path during the trace (a restored snapshot of "
+    "sys.meta_path, say): searches and loads after that were not recorded"
+)
 _sessions: "list[Recording]" = []
 _global: "Optional[Recording]" = None
 
@@ -89,6 +93,8 @@ class Recording:
                 message = _recorder.shadow_note(finder)
                 if message not in noted:
                     notes.append((t_end, "shadowed", message))
+            if _recorder.finder_removed():
+                notes.append((t_end, "removed", _REMOVED))
             _sessions.remove(self)
             last = not _sessions
             if last:
