@@ -14,7 +14,8 @@ from typing import Callable
 
 import pytest
 
-from importtrace import _recorder, _session
+from importtrace import record
+from importtrace.record import _session
 
 pytest_plugins = ["pytester"]
 
@@ -30,13 +31,13 @@ def import_state() -> Iterator[None]:
     saved = (builtins.__import__, importlib.import_module, importlib.reload)
     yield
     leaks = []
-    if _recorder.active():
+    if record.active():
         leaks.append("the recorder is still active")
     if builtins.__import__ is not saved[0]:
         leaks.append("builtins.__import__ was not restored")
     if (importlib.import_module, importlib.reload) != saved[1:]:
         leaks.append("importlib.import_module/reload were not restored")
-    if any(isinstance(f, _recorder.ImporttraceFinder) for f in sys.meta_path):
+    if any(record.is_finder(f) for f in sys.meta_path):
         leaks.append("importtrace's finder is still in sys.meta_path")
     for recording in list(_session._sessions):
         recording.stop()

@@ -49,7 +49,7 @@ def test_importing_the_plugin_loads_only_importtrace_and_traces_nothing(tmp_path
         before = set(sys.modules)
         original = builtins.__import__
         import importtrace.pytest_plugin
-        from importtrace import _recorder
+        from importtrace import record as _recorder
         print(json.dumps({"new": sorted(set(sys.modules) - before), "active": _recorder.active(),
                           "patched": builtins.__import__ is not original}))
     """
@@ -69,7 +69,7 @@ def test_a_session_traces_only_tests_that_ask(pytester: pytest.Pytester) -> None
     pytester.makepyfile(
         test_quiet="""
         import builtins
-        from importtrace import _recorder
+        from importtrace import record as _recorder
 
         def test_without_fixture():
             assert not _recorder.active()

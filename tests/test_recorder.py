@@ -325,13 +325,35 @@ def test_lazy_loader_times_the_deferred_execution(project: Project) -> None:
     with importtrace.trace() as t:
         import lazymod
 
+        line = sys._getframe().f_lineno + 1
         value = lazymod.VALUE
     assert value == 7
     loads = [e for e in t.events if e.kind == "load" and e.name == "lazymod"]
-    assert [e.lazy for e in loads] == [False, True]
-    assert loads[0].loader == "LazyLoader" and loads[1].loader == "SourceFileLoader"
-    assert t.requests("json")[0].parent == loads[1].id  # the module's own imports happen at first use
+    assert [(e.lazy, e.loader) for e in loads] == [(True, "SourceFileLoader")]  # one load: when its code ran
+    assert loads[0].line == line  # the first use of an attribute ran it
+    assert t.requests("json")[0].parent == loads[0].id  # the module's own imports happen at first use
+    assert t.loaded() == ["lazymod"] and only(t, "search", "lazymod").found
     assert type(lazymod.__spec__.loader) is importlib.machinery.SourceFileLoader
+
+
+def test_a_lazy_module_never_used_is_found_not_loaded(project: Project) -> None:
+    project.write({"lazyunused.py": "VALUE = 7\n"})
+
+    class LazyFinder:
+        def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+            if name != "lazyunused":
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+            assert spec is not None
+            spec.loader = importlib.util.LazyLoader(spec.loader)  # type: ignore[arg-type]
+            return spec
+
+    sys.meta_path.insert(0, LazyFinder())
+    with importtrace.trace() as t:
+        import lazyunused
+    assert kinds(t, "lazyunused") == ["search"] and t.loaded() == []  # its code never ran: no load
+    assert type(lazyunused.__spec__.loader) is importlib.machinery.SourceFileLoader  # put back at stop
+    assert lazyunused.VALUE == 7
 
 
 # --- hits from every channel ---------------------------------------------------------------------------
@@ -552,9 +574,9 @@ def test_hooks_installed_only_while_recording_and_stop_is_idempotent() -> None:
 
 
 def _finder() -> Any:
-    from importtrace import _recorder
+    from importtrace import record as _recorder
 
-    return _recorder._finder
+    return _recorder.backend.finder()
 
 
 def test_stop_after_another_tool_patched_import_leaves_theirs_working(project: Project) -> None:

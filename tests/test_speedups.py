@@ -15,18 +15,18 @@ from pathlib import Path
 import pytest
 
 import importtrace
-from importtrace import _recorder
+from importtrace import record
 
 from .conftest import Project
 
-needs_speedups = pytest.mark.skipif(_recorder._speedups is None, reason="compiled hooks not built or disabled")
+needs_speedups = pytest.mark.skipif(not record.compiled, reason="compiled hooks not built or disabled")
 
 
 @needs_speedups
 def test_compiled_hooks_are_installed_while_tracing() -> None:
     with importtrace.trace():
-        assert type(builtins.__import__) is _recorder._speedups.Hook
-        assert type(importlib.import_module) is _recorder._speedups.Hook
+        assert type(builtins.__import__).__module__ == "importtrace.record._crecord"
+        assert type(importlib.import_module).__module__ == "importtrace.record._crecord"
         assert builtins.__import__.__wrapped__ is builtins.__dict__["__import__"].orig  # type: ignore[attr-defined]
 
 

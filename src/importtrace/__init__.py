@@ -1,6 +1,6 @@
 """importtrace: see how Python's import system fetched every module.
 
-PYTEST_DONT_REWRITE (importtrace is often imported before pytest starts: see docs/design.md)
+PYTEST_DONT_REWRITE (importtrace is often imported before pytest starts, and pytest must not rewrite it)
 
 Record a block::
 
@@ -23,8 +23,8 @@ Guard imports in tests (with or without pytest; the pytest plugin adds an ``impo
 
 import sys as _sys
 
-from ._session import Recording, start, stop, trace
 from ._trace import Event, Trace, TraceError, TraceFileError
+from .record import Recording, start, stop, trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -15,7 +15,11 @@ import _signal  # type: ignore[import-not-found]
 import marshal
 import sys
 
-from . import _jsonenc, _recorder, _session
+from . import _jsonenc
+from ._trace import _build
+from .record import _export
+from .record._install import backend
+from .record._session import Recording
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -56,12 +60,12 @@ def main() -> None:
     sys.argv[:] = [{"module": "-m", "code": "-c"}.get(mode, target), *args]
 
     stream = _Stream(stream_path) if stream_path else None
-    recording = _session.Recording(explain="explain" in options.split(","))
+    recording = Recording(explain="explain" in options.split(","))
     if stream is not None:
         stream.begin(recording)
     recording.start()
     pid = _os.getpid()
-    main_rec = _recorder.open_main()
+    main_rec = backend.open_main()
     error: "Optional[BaseException]" = None
     exit_exc: "Optional[SystemExit]" = None
     try:
@@ -70,7 +74,7 @@ def main() -> None:
         exit_exc = exc
     except BaseException as exc:
         error = exc
-    _recorder.close_main(main_rec, main_module, error)
+    backend.close_main(main_rec, main_module, error)
 
     status = 0
     if error is not None:
@@ -85,11 +89,12 @@ def main() -> None:
     if _os.getpid() == pid:
         old = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a second Ctrl-C must not lose the trace
         try:
-            header, events = recording.stop_export()
+            header, records = recording.stop_raw()
             header["program"] = program
-            _write(out, (header, events))
+            records = _export.portable(records, getattr(backend, "resolve", None))
+            _write(out, (header, records))
             if stream is not None:
-                stream.end(header, events)
+                stream.end(header, records)
         finally:
             _signal.signal(_signal.SIGINT, old)
     if error is not None:
@@ -220,7 +225,7 @@ def _quiet(*args: "Any") -> None:
 
 def _ours(code: "CodeType") -> bool:
     """Code of importtrace itself: the hooks (some disguised as importlib) and this module."""
-    return _recorder.is_own_frame(code) or code.co_filename.startswith(_HERE + _external.path_sep)
+    return code in _OWN_CODE or code.co_filename.startswith(_HERE + _external.path_sep)
 
 
 def _clean(exc: BaseException, seen: "set[int]") -> None:
@@ -256,18 +261,23 @@ def _is_bootstrap(tb: "TracebackType") -> bool:
 
 # --- streaming: events as JSON Lines as they happen ---------------------------------------------
 
+_OWN_CODE = backend.own_code() if hasattr(backend, "own_code") else set()
+
 
 class _Stream:
-    """Writes each event when it begins and again when it ends, unbuffered, so that os._exit or a
-    crash loses at most the event in flight; a forked child stops writing."""
+    """Writes each event as it ends, unbuffered, and a short line when a load or reload begins, so that
+    os._exit or a crash loses at most the events in flight; a forked child stops writing."""
 
     def __init__(self, path: str) -> None:
         self.fd = _os.open(path, _os.O_WRONLY | _os.O_CREAT | _os.O_TRUNC, 0o644)
-        self.exporter: "Optional[_session.Exporter]" = None
+        self.recording: "Optional[Recording]" = None
+        self.lines = _export.Lines()
+        self.written: "dict[int, int]" = {}  # event id -> hit count written (1 for other kinds)
+        self.asked: "dict[int, tuple[Any, Any]]" = {}  # search id -> (where, importer), for its load
         if hasattr(_os, "register_at_fork"):
             _os.register_at_fork(after_in_child=self.close)
 
-    def begin(self, recording: "_session.Recording") -> None:
+    def begin(self, recording: "Recording") -> None:
         header = {
             "format": "importtrace",
             "version": 1,
@@ -276,20 +286,43 @@ class _Stream:
             "argv": list(sys.argv),
         }
         self._line(header)
+        self.recording = recording
+        backend.set_sink(self.event)
 
-        def sink(rec: "_recorder._Record", began: bool) -> None:
-            if self.exporter is None:
-                self.exporter = _session.Exporter(recording._t0, recording._tid)
-            self._line(self.exporter.event(rec))
+    def event(self, record: "tuple[Any, ...]", began: bool) -> None:
+        """The sink: a record that began (loads and reloads: a short line) or ended (the whole event)."""
+        t0 = self.recording._t0 if self.recording is not None else 0
+        kind, eid = record[0], record[1]
+        if began:
+            if kind in ("load", "reload"):
+                self._line(
+                    {
+                        "id": eid,
+                        "kind": kind,
+                        "name": record[6],
+                        "start": record[4] - t0,
+                        "duration": None,
+                        "thread": record[3],
+                        "parent": record[2],
+                    }
+                )
+            return
+        portable = _export.portable_one(record, self.lines)
+        self._line(_build([portable], t0, self.asked)[0].to_dict())
+        self.written[eid] = 1
 
-        _recorder.set_sink(sink)
-
-    def end(self, header: "dict[str, Any]", events: "list[dict[str, Any]]") -> None:
-        header = dict(header)
-        for event in events:
-            self._line(event)
-        header.pop("format", None)
-        self._line({"end": True, "events": len(events), "header": header})
+    def end(self, header: "dict[str, Any]", records: "list[tuple[Any, ...]]") -> None:
+        """The events not written yet (modules that appeared without a load, hit counts that grew after
+        their first hit) and the end record with the header known only now."""
+        backend.set_sink(None)
+        t0 = header.get("t0", 0)
+        for event in _build(records, t0, self.asked):
+            if event.id not in self.written:
+                self._line(event.to_dict())
+            elif event.kind == "hit" and event.count != 1:
+                self._line({"id": event.id, "kind": "hit", "count": event.count})
+        header = {k: v for k, v in header.items() if k not in ("format", "t0")}
+        self._line({"end": True, "events": len(records), "header": header})
         self.close()
 
     def _line(self, obj: "dict[str, Any]") -> None:
@@ -299,5 +332,5 @@ class _Stream:
     def close(self) -> None:
         if self.fd >= 0:
             fd, self.fd = self.fd, -1
-            _recorder.set_sink(None)
+            backend.set_sink(None)
             _os.close(fd)

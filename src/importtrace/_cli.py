@@ -475,10 +475,10 @@ def read_child_trace(path: str) -> Trace | None:
             data = f.read()
         if not data:
             return None
-        header, events = marshal.loads(data)
+        header, records = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return Trace.from_dicts(header, events)
+    return Trace._from_records(header, records)
 
 
 def _spawn(cmd: list[str]) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from fnmatch import translate
 from typing import Callable
 
-from ._trace import _ALL_FIELDS, KINDS, Event, Trace
+from ._trace import KINDS, Event, Trace
 
 # sys.stdlib_module_names (3.10+) for Python 3.9: the 3.10 list plus the modules 3.10 removed.
 _STDLIB_39 = frozenset(
@@ -133,7 +133,7 @@ def filter_trace(
     for e in kept.values():
         parent = e.parent
         if parent is not None and parent not in kept:
-            e = _copy(e)
+            e = e.copy()
             e.parent = _kept_ancestor(trace, parent, kept)
         events.append(e)
     return Trace(events, trace.header)
@@ -146,14 +146,6 @@ def _kept_ancestor(trace: Trace, parent: int | None, kept: dict[int, Event]) -> 
         event = trace.event(parent)
         parent = event.parent if event is not None else None
     return parent if parent in kept else None
-
-
-def _copy(event: Event) -> Event:
-    """A shallow copy (Event has slots and no copy support of its own)."""
-    clone = Event.__new__(Event)
-    for name in _ALL_FIELDS:
-        setattr(clone, name, getattr(event, name))
-    return clone
 
 
 def nesting(trace: Trace) -> dict[int, int]:

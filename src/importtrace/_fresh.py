@@ -25,8 +25,8 @@ in place are imported as cache hits: ``assert_not_imported`` (which counts hits)
 
 import sys
 
-from . import _recorder
 from ._assertions import is_stdlib
+from .record import add_machinery
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -282,4 +282,4 @@ def _one(pattern: str, pi: int, ch: str) -> int:
 
 # Frames of this module are import machinery to the recorder: the import is attributed to the code
 # that called fresh_import (the test), not to this file.
-_recorder._machinery[FreshImport.start.__code__.co_filename] = True
+add_machinery(FreshImport.start.__code__.co_filename)

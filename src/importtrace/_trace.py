@@ -9,8 +9,8 @@ has at start-up, because `importtrace.stop()` builds a Trace while an outer trac
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterable, Iterator
-    from typing import Any, Optional, Union
+    from collections.abc import Iterable, Iterator, Sequence
+    from typing import Any, Callable, Optional, Union
 
 FORMAT = "importtrace"
 VERSION = 1
@@ -29,6 +29,7 @@ KIND_FIELDS = {
         "path",
         "ahead",
         "shadows",
+        "sys_path",
         "error",
     ),
     "load": (
@@ -39,14 +40,15 @@ KIND_FIELDS = {
         "search",
         "replaced",
         "observed",
+        "alias",
         "namespace",
         "lazy",
         "unfinished",
         "bytecode",
         "error",
     ),
-    "hit": ("fromlist", "level", "count", "via", "partial", "waited", "missing"),
-    "reload": ("added", "removed", "rebound", "unchanged", "stale", "search", "error"),
+    "hit": ("fromlist", "level", "count", "via", "partial", "waited", "missing", "error"),
+    "reload": ("added", "removed", "rebound", "unchanged", "stale", "search", "bytecode", "error"),
 }
 _ALL_FIELDS = COMMON_FIELDS + tuple(sorted({f for fs in KIND_FIELDS.values() for f in fs}))
 _DEFAULTS: "dict[str, Any]" = {
@@ -81,11 +83,13 @@ class TraceFileError(TraceError):
 class Event:
     """One thing the import system did: a ``search``, ``load``, cache ``hit`` or ``reload``.
 
-    Times are nanoseconds from the start of the trace.  Fields that do not apply to the
-    event's kind are None (see ``KIND_FIELDS`` and docs/trace-format.md).
+    Times are nanoseconds from the start of the trace.  Each kind is its own class (``SearchEvent``,
+    ``LoadEvent``, ``HitEvent``, ``ReloadEvent``); a field of another kind reads as its empty value
+    (None, False, an empty list), so code may ask any event for any field (see ``KIND_FIELDS`` and
+    docs/trace-format.md).
     """
 
-    __slots__ = _ALL_FIELDS
+    __slots__ = COMMON_FIELDS
 
     id: int
     kind: str
@@ -96,48 +100,54 @@ class Event:
     parent: "Optional[int]"
     importer: "Optional[str]"
     where: "Optional[str]"
-    # search
-    reason: "Optional[str]"
-    finder: "Optional[str]"
-    found: "Optional[bool]"
-    origin: "Optional[str]"
-    loader: "Optional[str]"
-    package: "Optional[bool]"
-    namespace: bool
-    path: "Optional[list[str]]"
-    ahead: "Optional[list[str]]"
-    shadows: "Optional[list[str]]"
-    error: "Optional[dict[str, str]]"
-    # load
-    module_type: "Optional[str]"
-    self_duration: "Optional[int]"
-    search: "Optional[int]"
-    replaced: bool
-    observed: bool
-    lazy: bool
-    unfinished: bool
-    # hit
-    fromlist: "list[str]"
-    level: int
-    count: int
-    via: "Optional[str]"
-    partial: bool
-    waited: bool
-    missing: "Optional[list[str]]"
-    bytecode: "Optional[str]"
-    # reload
-    added: "list[str]"
-    removed: "list[str]"
-    rebound: "list[str]"
-    unchanged: "list[str]"
-    stale: "list[str]"
+    # The fields of the kinds, as every event answers them (the kind's class holds real values).
+    reason: "Optional[str]" = None
+    finder: "Optional[str]" = None
+    found: "Optional[bool]" = None
+    origin: "Optional[str]" = None
+    loader: "Optional[str]" = None
+    package: "Optional[bool]" = None
+    namespace: bool = False
+    path: "Optional[list[str]]" = None
+    ahead: "Optional[list[str]]" = None
+    shadows: "Optional[list[str]]" = None
+    sys_path: "Optional[list[str]]" = None
+    error: "Optional[dict[str, str]]" = None
+    module_type: "Optional[str]" = None
+    self_duration: "Optional[int]" = None
+    search: "Optional[int]" = None
+    replaced: bool = False
+    observed: bool = True
+    alias: "Optional[str]" = None
+    lazy: bool = False
+    unfinished: bool = False
+    bytecode: "Optional[str]" = None
+    fromlist: "Sequence[str]" = ()
+    level: int = 0
+    count: int = 1
+    via: "Optional[str]" = None
+    partial: bool = False
+    waited: bool = False
+    missing: "Optional[list[str]]" = None
+    added: "Sequence[str]" = ()
+    removed: "Sequence[str]" = ()
+    rebound: "Sequence[str]" = ()
+    unchanged: "Sequence[str]" = ()
+    stale: "Sequence[str]" = ()
+
+    def __new__(cls, **fields: "Any") -> "Event":
+        if cls is Event:
+            cls = _CLASSES.get(fields.get("kind"), Event)  # type: ignore[arg-type]
+        return object.__new__(cls)
 
     def __init__(self, **fields: "Any") -> None:
-        for name in _ALL_FIELDS:
+        own = type(self).__slots__ if type(self) is not Event else ()
+        for name in COMMON_FIELDS + own:
             default = _DEFAULTS.get(name)
             setattr(self, name, fields.pop(name, list(default) if isinstance(default, list) else default))
-        if fields:
-            raise TypeError("unknown event fields: {}".format(", ".join(sorted(fields))))
+        unknown = [f for f, v in fields.items() if f not in _ALL_FIELDS or v != _empty(f)]
+        if unknown:
+            raise TypeError("unknown event fields: {}".format(", ".join(sorted(unknown))))
 
     @property
     def end(self) -> "Optional[int]":
@@ -146,7 +156,7 @@ class Event:
 
     @property
     def failed(self) -> bool:
-        """A search that found nothing, or a load or reload whose code raised."""
+        """A search that found nothing, a load or reload whose code raised, a request sys.modules refused."""
         return self.error is not None or (self.kind == "search" and self.found is False)
 
     @property
@@ -169,6 +179,14 @@ class Event:
             out[name] = getattr(self, name)
         return out
 
+    def copy(self) -> "Event":
+        """A shallow copy (to change a field of a filtered trace's event without changing the original)."""
+        clone = object.__new__(type(self))
+        for name in COMMON_FIELDS + type(self).__slots__:
+            if name != "__weakref__":
+                setattr(clone, name, getattr(self, name))
+        return clone
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Event) and self.to_dict() == other.to_dict()
 
@@ -183,20 +201,101 @@ class Event:
         return "<Event #%d %s %s%s>" % (self.id, self.kind, self.name, extra)
 
 
+def _empty(field: str) -> "Any":
+    """The value a field of another kind reads as (what Event(**fields) accepts for it, too)."""
+    value = getattr(Event, field, None)
+    return list(value) if isinstance(value, tuple) else value
+
+
+class SearchEvent(Event):
+    """A finder consultation for a module not in sys.modules."""
+
+    __slots__ = KIND_FIELDS["search"]
+
+
+class LoadEvent(Event):
+    """Creating and executing a module (or a sys.modules entry that appeared without one)."""
+
+    __slots__ = KIND_FIELDS["load"]
+
+
+class HitEvent(Event):
+    """A module served from sys.modules; ``count`` hits from the same call site."""
+
+    __slots__ = KIND_FIELDS["hit"]
+
+
+class ReloadEvent(Event):
+    """importlib.reload of a module, with the names it added, removed and rebound."""
+
+    __slots__ = (*KIND_FIELDS["reload"], "self_duration")  # self time: shown, not saved (derived)
+
+
+_CLASSES: "dict[str, type[Event]]" = {
+    "search": SearchEvent,
+    "load": LoadEvent,
+    "hit": HitEvent,
+    "reload": ReloadEvent,
+}
+
+
 class Trace:
     """What a traced block did to the import system: ``events`` in the order they began,
     ``header`` with the run's context, and queries over both."""
 
     def __init__(self, events: "Iterable[Event]", header: "Optional[dict[str, Any]]" = None) -> None:
-        self.events: "list[Event]" = list(events)
+        self._events: "Optional[list[Event]]" = list(events)
         self.header: "dict[str, Any]" = dict(header or {})
         self.header.setdefault("format", FORMAT)
         self.header.setdefault("version", VERSION)
-        self._by_id: "dict[int, Event]" = {e.id: e for e in self.events}
+        self._t0 = 0
+        self._raw: "Optional[list[tuple[Any, ...]]]" = None
+        self._resolve: "Optional[Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]]" = None
+        self._records: "Optional[list[tuple[Any, ...]]]" = None
+        self._by_id: "Optional[dict[int, Event]]" = None
         self._children: "Optional[dict[int, list[Event]]]" = None
-        _fill_self_durations(self.events, self._by_id)
+        _fill_self_durations(self._events)
 
     # --- construction and files ------------------------------------------------------------
+
+    @classmethod
+    def _from_records(
+        cls,
+        header: "dict[str, Any]",
+        records: "list[tuple[Any, ...]]",
+        resolve: "Optional[Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]]" = None,
+    ) -> "Trace":
+        """A trace over records (the ``_layout`` form), which become Events on first use: raw ones (code
+        objects in place of "file:line") are made portable by ``resolve`` first.  Costs next to nothing."""
+        trace = cls.__new__(cls)
+        trace.header = header
+        trace._t0 = header.pop("t0", 0)
+        header.setdefault("format", FORMAT)
+        header.setdefault("version", VERSION)
+        trace._events = None
+        trace._raw, trace._resolve, trace._records = (records, resolve, None) if resolve else (None, None, records)
+        trace._by_id = trace._children = None
+        return trace
+
+    @property
+    def events(self) -> "list[Event]":
+        """Every event, in the order it began."""
+        if self._events is None:
+            self._events = _build(self.records(), self._t0)
+            _fill_self_durations(self._events)
+        return self._events
+
+    def records(self) -> "Optional[list[tuple[Any, ...]]]":
+        """The portable records this trace was built from (see importtrace._layout), if it was."""
+        if self._raw is not None and self._resolve is not None:
+            self._records = self._resolve(self._raw)
+            self._raw = None
+        return self._records
+
+    @property
+    def t0(self) -> int:
+        """The clock reading the records' times count from (events' ``start`` is relative to it)."""
+        return self._t0
 
     @classmethod
     def from_dicts(cls, header: "dict[str, Any]", events: "Iterable[dict[str, Any]]") -> "Trace":
@@ -328,17 +427,23 @@ class Trace:
         return [] if event is None else [*self.ancestors(event), event]
 
     def event(self, id: int) -> "Optional[Event]":
-        return self._by_id.get(id)
+        return self._ids().get(id)
 
     def parent(self, event: "Event") -> "Optional[Event]":
-        return self._by_id.get(event.parent) if event.parent is not None else None
+        return self._ids().get(event.parent) if event.parent is not None else None
+
+    def _ids(self) -> "dict[int, Event]":
+        if self._by_id is None:
+            self._by_id = {e.id: e for e in self.events}
+        return self._by_id
 
     def children(self, event: "Optional[Event]") -> "list[Event]":
         """Events that happened directly inside ``event`` (inside nothing, for None)."""
         if self._children is None:
             kids: "dict[int, list[Event]]" = {}
+            ids = self._ids()
             for e in self.events:
-                key = e.parent if e.parent in self._by_id else 0
+                key = e.parent if e.parent in ids else 0
                 kids.setdefault(key or 0, []).append(e)
             self._children = kids
         return list(self._children.get(event.id if event is not None else 0, []))
@@ -379,23 +484,112 @@ def _matches(name: str, pattern: "Optional[str]") -> bool:
     return fnmatchcase(name, pattern)
 
 
-def _fill_self_durations(events: "list[Event]", by_id: "dict[int, Event]") -> None:
+def _fill_self_durations(events: "list[Event]") -> None:
     """Self time of loads and reloads: their duration minus their nested searches, loads and reloads.
     A value already present is kept: a filtered trace keeps the self time of the full one."""
     nested: "dict[int, int]" = {}
     for e in events:
-        if e.kind in ("search", "load", "reload") and e.parent is not None and e.duration is not None:
+        if e.kind != "hit" and e.parent is not None and e.duration is not None:
             nested[e.parent] = nested.get(e.parent, 0) + e.duration
     for e in events:
         if e.kind in ("load", "reload") and e.self_duration is None and e.duration is not None:
             e.self_duration = max(0, e.duration - nested.get(e.id, 0))
 
 
+def _build(
+    records: "Optional[list[tuple[Any, ...]]]", t0: int, asked: "Optional[dict[int, tuple[Any, Any]]]" = None
+) -> "list[Event]":
+    """Events from portable records (see importtrace._layout).  ``asked`` maps search ids to their
+    (where, importer), which a load takes from its search: pass the same dict to build in pieces."""
+    if not records:
+        return []
+    new = object.__new__
+    out: "list[Event]" = []
+    append = out.append
+    if asked is None:
+        asked = {}
+    for r in records:
+        kind = r[0]
+        e = new(_CLASSES[kind])
+        e.id, e.kind, e.parent, e.thread, e.name, e.where = r[1], kind, r[2], r[3], r[6], r[7]
+        e.start = r[4] - t0
+        e.duration = None if r[5] is None else r[5] - r[4]
+        importer = r[9]
+        e.importer = importer if importer is None or type(importer) is str else _text(importer)
+        if kind == "hit":
+            e.fromlist, e.level, e.via, e.partial, e.waited = list(r[10]), r[11], r[12], r[13], r[14]
+            e.missing = None if r[15] is None else list(r[15])
+            e.count, e.error = r[16], _error(r[17])
+        elif kind == "search":
+            e.reason, e.finder, e.found, e.origin, e.loader = r[10], r[12], r[13], r[14], r[15]
+            e.path = None if r[11] is None else list(r[11])
+            e.package, e.namespace, e.error = r[16], r[17], _error(r[18])
+            e.ahead = None if r[19] is None else list(r[19])
+            details = r[20] or {}
+            e.shadows, e.sys_path = details.get("shadows"), _list(details.get("sys_path"))
+            asked[e.id] = e.where, e.importer
+        elif kind == "load":
+            e.search, e.origin, e.loader, e.module_type = r[10], r[11], r[12], r[13]
+            e.replaced, e.namespace, e.lazy, e.observed, e.error = r[14], r[15], r[16], r[17], _error(r[18])
+            e.bytecode = (r[19] or {}).get("bytecode")
+            e.alias = r[20]
+            e.unfinished = r[5] is None and r[17]
+            if e.search is not None and e.where is None and e.importer is None:
+                e.where, e.importer = asked.get(e.search, (None, None))
+            e.self_duration = None
+        else:
+            e.search, e.error = r[10], _error(r[11])
+            e.added, e.removed, e.rebound, e.unchanged, e.stale = (list(x or ()) for x in r[12:17])
+            e.bytecode = (r[17] or {}).get("bytecode")
+            e.self_duration = None
+        append(e)
+    return out
+
+
+def _error(error: "Optional[tuple[str, str]]") -> "Optional[dict[str, str]]":
+    return None if error is None else {"type": error[0], "message": error[1]}
+
+
+def _list(value: "Any") -> "Optional[list[str]]":
+    return None if value is None else list(value)
+
+
+def _text(value: "Any") -> "Optional[str]":
+    """A plain str: trace data holds only built-in types, whatever the program used."""
+    try:
+        return str(value)
+    except Exception:
+        return "<unprintable %s>" % type(value).__name__
+
+
 _INT_FIELDS = ("id", "start", "thread")
 _OPTIONAL_INT = ("duration", "parent", "search", "self_duration", "level", "count")
-_OPTIONAL_STR = ("importer", "where", "reason", "finder", "origin", "loader", "module_type", "via", "bytecode")
+_OPTIONAL_STR = (
+    "importer",
+    "where",
+    "reason",
+    "finder",
+    "origin",
+    "loader",
+    "module_type",
+    "via",
+    "bytecode",
+    "alias",
+)
 _OPTIONAL_BOOL = ("found", "package", "namespace", "replaced", "observed", "lazy", "unfinished", "partial", "waited")
-_STR_LISTS = ("fromlist", "added", "removed", "rebound", "unchanged", "stale", "path", "ahead", "shadows", "missing")
+_STR_LISTS = (
+    "fromlist",
+    "added",
+    "removed",
+    "rebound",
+    "unchanged",
+    "stale",
+    "path",
+    "ahead",
+    "shadows",
+    "missing",
+    "sys_path",
+)
 _EXPECTED = {
     **{f: ("int", "an integer or null") for f in _OPTIONAL_INT},
     **{f: ("str", "a string or null") for f in _OPTIONAL_STR},
@@ -403,19 +597,18 @@ _EXPECTED = {
 }
 
 
-def _make_loader(kind: str) -> "Any":
-    """A function that checks a serialised event of ``kind`` and builds it: straight-line code (as
-    dataclasses generate), since loading a 100,000-event trace calls it 100,000 times."""
-    relevant = COMMON_FIELDS + KIND_FIELDS[kind]
-    lines = ["def load(d):", "    e = _new(Event)"]
-    for name in _ALL_FIELDS:
+def _make_loader(kind: str, check: bool) -> "Any":
+    """A function that builds an event of ``kind`` from its serialised form, checking every field if
+    ``check``: straight-line code (as dataclasses generate), since loading a 100,000-event trace calls
+    it 100,000 times.  Files importtrace wrote itself are not checked again (see _tracefile)."""
+    lines = ["def load(d):", "    e = _new(cls)"]
+    for name in COMMON_FIELDS + KIND_FIELDS[kind]:
         default = _DEFAULTS.get(name)
         literal = "[]" if isinstance(default, list) else repr(default)
-        if name not in relevant:
-            lines.append("    e.%s = %s" % (name, literal))
-            continue
         lines.append("    v = d.get(%r)" % name)
-        if name == "name":
+        if not check:
+            pass
+        elif name == "name":
             lines.append("    if type(v) is not str:")
             lines.append("        raise ValueError('event without a module name')")
         elif name in _INT_FIELDS:
@@ -429,13 +622,16 @@ def _make_loader(kind: str) -> "Any":
             lines.append("    if v is not None and type(v) is not %s:" % wanted)
             lines.append("        raise ValueError(%r)" % ("field %r must be %s" % (name, words)))
         elif name in _STR_LISTS:
-            check = "type(v) is not list or (v and not all(type(x) is str for x in v))"
-            lines.append("    if v is not None and (%s):" % check)
+            check_list = "type(v) is not list or (v and not all(type(x) is str for x in v))"
+            lines.append("    if v is not None and (%s):" % check_list)
             lines.append("        raise ValueError(%r)" % ("field %r must be a list of strings" % name))
         value = "v" if default is None else "%s if v is None else v" % literal
         lines.append("    e.%s = %s" % (name, value))
+    for name in _CLASSES[kind].__slots__:
+        if name not in KIND_FIELDS[kind]:
+            lines.append("    e.%s = None" % name)  # derived later (a reload's self time)
     lines.append("    return e")
-    namespace: "dict[str, Any]" = {"_new": object.__new__, "Event": Event}
+    namespace: "dict[str, Any]" = {"_new": object.__new__, "cls": _CLASSES[kind]}
     exec("\n".join(lines), namespace)
     return namespace["load"]
 
@@ -443,16 +639,16 @@ def _make_loader(kind: str) -> "Any":
 _LOADERS: "dict[Any, Any]" = {}  # made on first use: recording never needs them, and making them costs ms
 
 
-def _event_from_dict(d: "dict[str, Any]") -> "Event":
-    """Check one serialised event and build it; ValueError says what is wrong."""
+def _event_from_dict(d: "dict[str, Any]", check: bool = True) -> "Event":
+    """Build one serialised event, checking it unless ``check`` is False; ValueError says what is wrong."""
     if type(d) is not dict:
         raise ValueError("an event must be a JSON object")
     kind = d.get("kind")
-    load = _LOADERS.get(kind) if type(kind) is str else None
+    load = _LOADERS.get((kind, check)) if type(kind) is str else None
     if load is None:
         if kind not in KIND_FIELDS:
             raise ValueError(f"unknown event kind {kind!r}")
-        load = _LOADERS[kind] = _make_loader(kind)
+        load = _LOADERS[kind, check] = _make_loader(kind, check)
     return load(d)  # type: ignore[no-any-return]
 
 

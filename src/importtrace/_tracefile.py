@@ -125,23 +125,25 @@ def _parse(data: bytes, name: str) -> Trace:
             if stream and isinstance(final, dict):
                 header.update(final)  # a stream's end record carries the header known only at the end
             continue
+        eid = obj.get("id")
+        if type(eid) is not int:
+            raise TraceFileError("%s:%d: bad event: field 'id' must be an integer" % (name, number))
+        again = eid in events
+        if again and not stream:
+            raise TraceFileError("%s:%d: event id %d appears twice" % (name, number, eid))
+        if again:
+            obj = {**events[eid], **obj}  # a stream adds to an event: when it ends, when its hits are counted
         try:
             event = _event_from_dict(obj)
         except (ValueError, TypeError) as exc:
             raise TraceFileError("%s:%d: bad event: %s" % (name, number, exc)) from None
-        eid = obj["id"]
         if event.parent is not None and event.parent >= eid:  # a load begins before what happens inside it
             raise TraceFileError(
                 "%s:%d: bad event: its parent %d is not an earlier event" % (name, number, event.parent)
             )
-        if eid in events:
-            if not stream:
-                raise TraceFileError("%s:%d: event id %d appears twice" % (name, number, eid))
-            events[eid].update(obj)  # stream files rewrite an event when it ends
-            built[eid] = _event_from_dict(events[eid])
-        else:
-            events[eid] = obj
-            built[eid] = event
+        events[eid] = obj
+        built[eid] = event
+        if not again:
             order.append(eid)
     if not ended:
         if not stream:

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from . import _assertions, _fresh, _recorder
-from ._session import Recording
+from . import _assertions, _fresh
 from ._trace import Trace
+from .record import Recording, add_machinery
 
 __all__ = ["ImportTrace", "import_trace", "summarize"]
 
@@ -378,4 +378,4 @@ def _plural(n: int, word: str) -> str:
 
 
 # Frames of this module are import machinery to the recorder: a fresh import is attributed to the test.
-_recorder._machinery[ImportTrace.fresh_import.__code__.co_filename] = True
+add_machinery(ImportTrace.fresh_import.__code__.co_filename)

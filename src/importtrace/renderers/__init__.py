@@ -16,7 +16,7 @@ from .._trace import Trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .._session import Recording
+    from ..record import Recording
 
 #: format name -> module that renders it
 FORMATS = {
@@ -46,14 +46,13 @@ def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -
     adds plain-language notes under each line of the timeline; the other formats accept and ignore it
     (jsonl and chrome carry the recorded facts anyway).  Raises RenderError with one line on bad input."""
     from .._filters import FILTER_OPTIONS, filter_trace
-    from .._session import Recording
     from .._tracefile import paused_gc
 
     try:
         module_name = FORMATS[format]
     except (KeyError, TypeError):
         raise RenderError("unknown format %r (choose from %s)" % (format, ", ".join(FORMATS))) from None
-    if isinstance(trace, Recording):
+    if not isinstance(trace, Trace) and isinstance(getattr(type(trace), "trace", None), property):
         trace = trace.trace  # a finished ``with importtrace.trace() as t`` block (TraceError while recording)
     if not isinstance(trace, Trace):
         raise RenderError("render() needs a Trace, not %s" % type(trace).__name__)

@@ -1,0 +1,113 @@
+"""The pure-Python hooks behind the interface the compiled ones have (``_crecord.Recorder``).
+
+PYTEST_DONT_REWRITE
+
+Like coverage.py's PyTracer and CTracer: ``_install`` and ``_session`` talk only to this interface,
+so the two implementations are interchangeable and tested the same way.
+"""
+
+from . import _policy, _pyfinder, _pyrecord
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import CodeType
+    from typing import Any, Callable, Optional
+
+
+class PyRecorder:
+    """The recorder state of the pure-Python hooks (module globals of _pyrecord and _pyfinder)."""
+
+    name = "python"
+    finder_type = _pyfinder.ImporttraceFinder
+
+    def configure(self, clock: "Callable[[], int]", details: bool) -> None:
+        _pyrecord.clock = clock
+        _pyrecord.details = details
+
+    def set_details(self, on: bool) -> None:
+        _pyrecord.details = on
+
+    def set_active(self, on: bool) -> None:
+        _pyrecord.active = on
+
+    def clock(self) -> int:
+        return _pyrecord.clock()
+
+    def import_hook(self, orig: "Callable[..., Any]") -> "Callable[..., Any]":
+        _pyrecord.set_originals(orig, None)
+        return _pyrecord.import_hook
+
+    def import_module_hook(self, orig: "Callable[..., Any]") -> "Callable[..., Any]":
+        _pyrecord.set_originals(_pyrecord._orig_import, orig)
+        return _pyrecord.import_module_hook
+
+    def reload_hook(self, orig: "Callable[[Any], Any]") -> "Callable[[Any], Any]":
+        _pyfinder._orig_reload = orig
+        return _pyfinder.reload_hook
+
+    def new_finder(self, on_importlib: "Callable[[Any], None]") -> "Any":
+        _pyfinder.on_importlib = on_importlib
+        finder = _pyfinder.current = _pyfinder.ImporttraceFinder()
+        return finder
+
+    def finder(self) -> "Any":
+        return _pyfinder.current
+
+    def position(self) -> int:
+        return len(_pyrecord.log)
+
+    def new_id(self) -> int:
+        return next(_pyrecord._ids)
+
+    def take(self, start: int, stop: int) -> "list[tuple[Any, ...]]":
+        return _pyrecord.take(start, stop)
+
+    def new_window(self) -> None:
+        _pyrecord.new_window()
+
+    def reset(self) -> None:
+        _pyrecord.reset()
+        _pyfinder.reset()
+
+    def notes(self) -> "list[tuple[int, str, str]]":
+        return _pyrecord.notes
+
+    def note(self, code: str, message: str) -> None:
+        _pyrecord.note(code, message)
+
+    def thread_names(self) -> "dict[int, Optional[str]]":
+        return dict(_pyrecord.thread_names)
+
+    def thread_number(self, tid: int) -> int:
+        return _pyrecord.thread_number(tid)
+
+    def set_sink(self, sink: "Optional[Callable[[tuple[Any, ...], bool], None]]") -> None:
+        _pyrecord.sink = sink
+
+    def open_main(self) -> "Any":
+        return _pyfinder.open_main()
+
+    def close_main(self, handle: "Any", module: "Any", exc: "Optional[BaseException]") -> None:
+        _pyfinder.close_main(handle, module, exc)
+
+    def finders_ahead(self) -> "list[Any]":
+        return _pyfinder.finders_ahead()
+
+    def own_code(self) -> "set[CodeType]":
+        """The code of the hooks' own functions, whose frames tracebacks shown to users leave out."""
+        return {
+            _pyrecord.import_hook.__code__,
+            _pyrecord.import_module_hook.__code__,
+            _pyfinder.reload_hook.__code__,
+            _pyfinder.ImporttraceFinder.find_spec.__code__,
+            _pyfinder._Legacy.load_module.__code__,
+            _pyfinder._ExecOnly.exec_module.__code__,
+            _pyfinder._Exec.create_module.__code__,
+            _pyfinder._Lazy.create_module.__code__,
+            _pyfinder._Lazy.exec_module.__code__,
+            _pyfinder._LazyExec.exec_module.__code__,
+        }
+
+
+for _module in (_pyrecord, _pyfinder):  # the hooks' own frames are never the code that asked
+    _policy.add_machinery(str(_module.__file__))

@@ -1,0 +1,229 @@
+"""Recordings: start and stop, nesting, and the Trace a stopped recording answers with.
+
+PYTEST_DONT_REWRITE
+
+Like the hooks, this module imports only what the interpreter has at start-up: a recording
+starts before the program imports anything, and stop() may run while an outer trace records.
+stop() does next to nothing: the Trace it returns keeps the raw records and derives everything
+(line numbers, nesting, self time) on its first query.
+"""
+
+import _thread
+import sys
+import time
+
+from .._layout import ID, NAME, S_DETAILS
+from .._trace import Trace, TraceError
+from . import _export, _install, _policy
+from ._install import backend
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
+
+    Clock = Callable[[], int]
+    Record = tuple[Any, ...]
+
+_lock = _thread.allocate_lock()
+_sessions: "list[Recording]" = []
+_global: "Optional[Recording]" = None
+_REMOVED = (
+    "importtrace's finder was taken out of sys.meta_path during the trace (a restored snapshot of "
+    "sys.meta_path, say): searches and loads after that were not recorded"
+)
+
+
+class Recording:
+    """A trace being recorded.  Use it as a context manager (``with importtrace.trace() as t``) or
+    call start() and stop(); once stopped, ``t.trace`` is the Trace and ``t`` answers its queries."""
+
+    def __init__(self, clock: "Optional[Clock]" = None, explain: bool = False) -> None:
+        self._clock = clock
+        self._explain = explain
+        self._trace: "Optional[Trace]" = None
+        self._started = False
+        self._index = 0
+        self._notes_index = 0
+        self._t0 = 0
+        self._wall = 0.0
+        self._modules: "set[str]" = set()
+        self._path: "list[str]" = []
+
+    def start(self) -> "Recording":
+        """Begin recording; traces nest, and each keeps the events of its own window."""
+        with _lock:
+            if self._started:
+                raise TraceError("this recording was already started; make a new one with importtrace.trace()")
+            if _sessions:
+                if self._clock is not None:
+                    raise TraceError("only the outermost trace can set the clock (one is already recording)")
+            else:
+                _install.install(self._clock)
+            if self._explain:
+                backend.set_details(True)
+            backend.new_window()
+            self._started = True
+            self._index = backend.position()
+            self._notes_index = len(backend.notes())
+            self._modules = set(sys.modules)
+            self._path = [p if type(p) is str else repr(p) for p in sys.path]
+            backend.thread_number(_thread.get_ident())  # the thread that starts a trace comes first
+            self._wall = time.time()
+            self._t0 = backend.clock()
+            _sessions.append(self)
+        return self
+
+    def stop(self) -> Trace:
+        """Stop recording and return the Trace (again, if already stopped)."""
+        if self._trace is None:
+            header, records = self.stop_raw()
+            self._trace = Trace._from_records(header, records, _resolver)
+        return self._trace
+
+    def stop_raw(self) -> "tuple[dict[str, Any], list[Record]]":
+        """Stop recording and return the header and the raw records, code objects and all."""
+        with _lock:
+            if self not in _sessions:
+                raise TraceError("this recording is not running (never started, or already stopped)")
+            t_end = backend.clock()
+            stop = backend.position()
+            notes = list(backend.notes()[self._notes_index :])
+            _admit(notes, t_end)
+            records = backend.take(self._index, stop)
+            _sessions.remove(self)
+            last = not _sessions
+            if last:
+                notes.extend(_install.uninstall())
+            else:
+                backend.new_window()
+            threads = backend.thread_names()
+            records.extend(self._unobserved(records, t_end))
+            if last:
+                backend.reset()
+        if self._explain:
+            records = _with_shadows(records, self._path)
+        return self._header(t_end, notes, threads), records
+
+    def _unobserved(self, records: "list[Record]", t_end: int) -> "list[Record]":
+        loaded = {rec[NAME] for rec in records if rec[0] == "load"}
+        new = [n for n in sys.modules if n not in self._modules and n not in loaded and not _own(n)]
+        if not new:
+            return []
+        thread = backend.thread_number(_thread.get_ident())
+        found = (_export.unobserved(name, backend.new_id(), t_end, thread) for name in new)
+        return [rec for rec in found if rec is not None]
+
+    def _header(self, t_end: int, notes: "list[tuple[int, str, str]]", threads: "dict[int, Any]") -> "dict[str, Any]":
+        return {
+            "format": "importtrace",
+            "version": 1,
+            "python": "%d.%d.%d" % sys.version_info[:3],
+            "implementation": sys.implementation.name,
+            "platform": sys.platform,
+            "executable": sys.executable,
+            "argv": list(sys.argv),
+            "cwd": _export.cwd(),
+            "started": self._wall,
+            "t0": self._t0,
+            "duration": t_end - self._t0,
+            "clock": "custom" if self._clock is not None else "perf_counter_ns",
+            "preloaded": sorted(self._modules),
+            "path": self._path,
+            "stdlib": _export.stdlib_dir(),
+            "site_packages": [p for p in self._path if p.endswith(("site-packages", "dist-packages"))],
+            "dont_write_bytecode": bool(sys.dont_write_bytecode),
+            "explain": self._explain,
+            "hooks": backend.name,
+            "threads": [{"thread": n, "name": name} for n, name in sorted(threads.items())],
+            "notes": [{"at": at - self._t0, "code": code, "message": msg} for at, code, msg in notes],
+        }
+
+    @property
+    def recording(self) -> bool:
+        return self._started and self._trace is None
+
+    @property
+    def trace(self) -> Trace:
+        """The finished Trace; TraceError while still recording."""
+        if self._trace is None:
+            raise TraceError("the trace is still recording: stop it (or leave its with block) first")
+        return self._trace
+
+    def __enter__(self) -> "Recording":
+        return self.start()
+
+    def __exit__(self, *exc_info: "Any") -> None:
+        self.stop()
+
+    def __getattr__(self, name: str) -> "Any":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.trace, name)
+
+    def __repr__(self) -> str:
+        if self._trace is not None:
+            return f"<Recording stopped: {self._trace!r}>"
+        return "<Recording %s>" % ("recording" if self._started else "not started")
+
+
+def _admit(notes: "list[tuple[int, str, str]]", t_end: int) -> None:
+    """Add what the trace must admit to at its end: finders ahead of ours, our finder taken out."""
+    noted = {msg for _, code, msg in notes if code == "shadowed"}
+    for finder in backend.finders_ahead():  # inserted before this trace began, still ahead
+        message = _policy.shadow_note(finder)
+        if message not in noted:
+            notes.append((t_end, "shadowed", message))
+    if _install.finder_removed():
+        notes.append((t_end, "removed", _REMOVED))
+
+
+def _with_shadows(records: "list[Record]", path: "list[str]") -> "list[Record]":
+    found = _export.shadows(records, path)
+    if not found:
+        return records
+    out = []
+    for rec in records:
+        others = found.get(rec[ID])
+        if others is not None:
+            details = dict(rec[S_DETAILS] or {}, shadows=others)
+            rec = (*rec[:S_DETAILS], details, *rec[S_DETAILS + 1 :])
+        out.append(rec)
+    return out
+
+
+def _own(name: str) -> bool:
+    return name == "importtrace" or name.startswith("importtrace.")
+
+
+def _resolver(records: "list[Record]") -> "list[Record]":
+    return _export.portable(records, getattr(backend, "resolve", None))
+
+
+def trace(clock: "Optional[Clock]" = None, *, explain: bool = False) -> Recording:
+    """A recording to use as a context manager: ``with importtrace.trace() as t: import x``.
+
+    ``clock`` (a function returning nanoseconds) replaces time.perf_counter_ns, for stable tests."""
+    return Recording(clock, explain)
+
+
+def start(clock: "Optional[Clock]" = None, *, explain: bool = False) -> Recording:
+    """Start the process-wide trace; stop() ends it.  For code that cannot use a with block."""
+    global _global
+    if _global is not None:
+        raise TraceError(
+            "importtrace.start() was already called: call importtrace.stop() first "
+            "(importtrace.trace() makes traces that nest)"
+        )
+    recording = Recording(clock, explain).start()
+    _global = recording
+    return recording
+
+
+def stop() -> Trace:
+    """Stop the trace begun by start() and return it."""
+    global _global
+    recording = _global
+    if recording is None:
+        raise TraceError("importtrace.stop() without importtrace.start()")
+    _global = None
+    return recording.stop()
