@@ -23,7 +23,7 @@ import tracemalloc
 from typing import Any, Callable
 
 import importtrace
-from importtrace import _recorder
+from importtrace.record import backend as _backend
 
 
 def f() -> Any:
@@ -136,11 +136,11 @@ def hot(number: int, repeat: int) -> dict[str, Any]:
         for _ in range(loops):
             f()
         looped = tracemalloc.get_traced_memory()[0]
-        loop_records = len(_recorder.events())
+        loop_records = _backend.position()
         for fn in measured:
             fn()
         per_site = tracemalloc.get_traced_memory()[0]
-        site_records = len(_recorder.events()) - loop_records
+        site_records = _backend.position() - loop_records
     tracemalloc.stop()
     hits = [e for e in t.trace.events if e.kind == "hit" and e.name == "os"]
     out.update(
@@ -167,7 +167,7 @@ def treemem(tree: str, mode: str) -> dict[str, Any]:
             import bt._all
 
             out["recording_bytes"] = tracemalloc.get_traced_memory()[0] - before
-            out["records"] = len(_recorder.events())
+            out["records"] = _backend.position()
         out["events"] = len(t.trace.events)
         out["after_stop_bytes"] = tracemalloc.get_traced_memory()[0] - before
     else:

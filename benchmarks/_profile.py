@@ -62,7 +62,8 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
 
     begin = now()
     sys.path.insert(0, args[0])  # PKGDIR, as _boot.py does
-    from importtrace import _child, _session, _trace
+    from importtrace import _child
+    from importtrace.record import _export, _session
 
     del sys.path[0]
     add("import_importtrace", begin)
@@ -78,7 +79,7 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
         return wrapper
 
     started: "list[list[float]]" = []
-    real_start, real_stop = _session.Recording.start, _session.Recording.stop
+    real_start, real_stop = _session.Recording.start, _session.Recording.stop_raw
 
     def start(self: "Any") -> "Any":
         result = real_start(self)
@@ -90,11 +91,8 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
         return timed("stop", real_stop)(self)
 
     _session.Recording.start = start  # type: ignore[method-assign]
-    _session.Recording.stop = stop  # type: ignore[method-assign]
-    _session.export = timed("stop.export", _session.export)
-    from_dicts = _trace.Trace.from_dicts.__func__  # type: ignore[attr-defined]
-    _trace.Trace.from_dicts = classmethod(timed("stop.from_dicts", from_dicts))  # type: ignore[method-assign,assignment]
-    _trace.Trace.to_dicts = timed("handover.to_dicts", _trace.Trace.to_dicts)  # type: ignore[method-assign]
+    _session.Recording.stop_raw = stop  # type: ignore[method-assign]
+    _child._export.portable = timed("handover.portable", _export.portable)  # type: ignore[attr-defined]
     _child._write = timed("handover.write", _child._write)
     _run_boot(boot, args)
     add("child_total", begin)

@@ -168,7 +168,7 @@ print(json.dumps({
     "executable": sys.executable,
     "importtrace": os.path.dirname(os.path.abspath(importtrace.__file__)),
     "importtrace_version": getattr(importtrace, "__version__", "?"),
-    "speedups": getattr(__import__("importtrace._recorder").__dict__.get("_recorder"), "_speedups", None) is not None,
+    "speedups": __import__("importtrace.record").record.compiled,
     "sympy": has("sympy") and __import__("sympy").__version__,
     "wrapt": has("wrapt") and __import__("wrapt").__version__,
 }))
@@ -910,9 +910,8 @@ def print_report(results: dict[str, Any], fmt: str) -> None:
 PHASES = [
     ("import_importtrace", "import importtrace"),
     ("program_and_exit", "program (+ atexit)"),
-    ("stop.export", "stop: export records"),
-    ("stop.from_dicts", "stop: Trace.from_dicts"),
-    ("handover.to_dicts", "hand-over: to_dicts"),
+    ("stop", "stop: take the records"),
+    ("handover.portable", "hand-over: lines and file names"),
     ("handover.write", "hand-over: marshal write"),
     ("child_total", "child total"),
 ]

@@ -11,7 +11,8 @@ Every record starts with the same ten fields; the rest depend on the kind.
 
 KIND, ID, PARENT, THREAD, T0, T1, NAME, CODE, LASTI, IMPORTER = range(10)
 # CODE, LASTI: the asking frame's code object and instruction offset (None, -1 when unknown).  In
-# the portable form CODE holds "file:line" (or None) and LASTI is -1.  T1 is None while in flight.
+# the portable form they are the file name and the line (None, -1), and IMPORTER is a str or None.
+# T1 is None while in flight.
 # THREAD is a small number per thread, by first appearance (1: the thread that started recording).
 
 # search: a finder consultation

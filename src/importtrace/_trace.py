@@ -511,11 +511,10 @@ def _build(
     for r in records:
         kind = r[0]
         e = new(_CLASSES[kind])
-        e.id, e.kind, e.parent, e.thread, e.name, e.where = r[1], kind, r[2], r[3], r[6], r[7]
+        e.id, e.kind, e.parent, e.thread, e.name, e.importer = r[1], kind, r[2], r[3], r[6], r[9]
+        e.where = None if r[7] is None else "%s:%d" % (r[7], r[8])
         e.start = r[4] - t0
         e.duration = None if r[5] is None else r[5] - r[4]
-        importer = r[9]
-        e.importer = importer if importer is None or type(importer) is str else _text(importer)
         if kind == "hit":
             e.fromlist, e.level, e.via, e.partial, e.waited = list(r[10]), r[11], r[12], r[13], r[14]
             e.missing = None if r[15] is None else list(r[15])
@@ -552,14 +551,6 @@ def _error(error: "Optional[tuple[str, str]]") -> "Optional[dict[str, str]]":
 
 def _list(value: "Any") -> "Optional[list[str]]":
     return None if value is None else list(value)
-
-
-def _text(value: "Any") -> "Optional[str]":
-    """A plain str: trace data holds only built-in types, whatever the program used."""
-    try:
-        return str(value)
-    except Exception:
-        return "<unprintable %s>" % type(value).__name__
 
 
 _INT_FIELDS = ("id", "start", "thread")

@@ -1,4 +1,4 @@
-"""From raw records to their portable form, once: code objects become "file:line".
+"""From raw records to their portable form, once: code objects become file and line.
 
 PYTEST_DONT_REWRITE
 
@@ -10,7 +10,7 @@ the trace's header, and the modules that appeared in sys.modules without a load 
 import _imp
 import sys
 
-from .._layout import CODE, H_VIA, ID, LASTI, NAME, S_FOUND, S_ORIGIN, S_PATH
+from .._layout import CODE, H_VIA, ID, IMPORTER, LASTI, NAME, S_FOUND, S_ORIGIN, S_PATH
 from . import _policy
 
 TYPE_CHECKING = False
@@ -24,8 +24,8 @@ _external = sys.modules["_frozen_importlib_external"]
 
 
 def portable(records: "list[Record]", resolve: "Any" = None) -> "list[Record]":
-    """records with each (code, lasti) replaced by ("file:line", -1), and a hit's via "__import__"
-    where the call was not an import statement.  ``resolve`` is the compiled version of this loop."""
+    """records with each (code, lasti) replaced by (file, line), the importer as a str, and a hit's via
+    "__import__" where the call was not an import statement.  ``resolve`` is the compiled version."""
     if resolve is not None:
         return resolve(records)  # type: ignore[no-any-return]
     lines = Lines()
@@ -37,10 +37,20 @@ def portable_one(rec: "Record", lines: "Lines") -> "Record":
     if code is None or type(code) is str:
         return rec
     lasti = rec[LASTI]
-    where = "%s:%d" % (code.co_filename, lines.line(code, lasti))
+    importer = rec[IMPORTER]
+    if importer is not None and type(importer) is not str:
+        importer = _text(importer)
+    place = (code.co_filename, lines.line(code, lasti), importer)
     if rec[0] == "hit" and rec[H_VIA] == "import" and not _policy.is_import_name(code, lasti):
-        return (*rec[:CODE], where, -1, *rec[LASTI + 1 : H_VIA], "__import__", *rec[H_VIA + 1 :])
-    return (*rec[:CODE], where, -1, *rec[LASTI + 1 :])
+        return (*rec[:CODE], *place, *rec[IMPORTER + 1 : H_VIA], "__import__", *rec[H_VIA + 1 :])
+    return (*rec[:CODE], *place, *rec[IMPORTER + 1 :])
+
+
+def _text(value: "Any") -> str:
+    try:
+        return str(value)
+    except Exception:
+        return "<unprintable %s>" % type(value).__name__
 
 
 class Lines:

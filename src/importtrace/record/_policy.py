@@ -10,16 +10,19 @@ everything under ``record``, this imports only what the interpreter has at start
 
 import _imp
 import sys
+import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import CodeType, FrameType
-    from typing import Any, Optional
+    from typing import Any, Callable, Optional
 
 _external = sys.modules["_frozen_importlib_external"]
 _bootstrap = sys.modules["_frozen_importlib"]
 _module_locks = getattr(_bootstrap, "_module_locks", {})
 _modules_get = sys.modules.get
+find_spec_legacy = getattr(_bootstrap, "_find_spec_legacy", None)  # 3.9 to 3.11 only
+DEFAULT_CLOCK = time.perf_counter_ns  # the clock the compiled hooks read directly
 
 #: file name -> True for frames of the import machinery (importlib, these hooks, the pytest plugin's
 #: fresh import): never the code that asked for a module.  Shared with the compiled hooks.
@@ -43,9 +46,15 @@ def is_machinery(filename: str) -> bool:
     return known
 
 
+#: called after add_machinery (the compiled hooks keep a cache of the dict)
+machinery_listeners: "list[Callable[[], object]]" = []
+
+
 def add_machinery(filename: str) -> None:
     """Count frames of filename as import machinery (a helper that imports on the caller's behalf)."""
     machinery[filename] = True
+    for listener in machinery_listeners:
+        listener()
 
 
 def is_import_name(code: "CodeType", lasti: int) -> bool:
@@ -58,21 +67,26 @@ def is_import_name(code: "CodeType", lasti: int) -> bool:
         return True
 
 
-def asker(f: "Optional[FrameType]", marker: "Any") -> "Optional[tuple[Any, int, Any]]":
+#: the importlib functions that call a loader's create_module, exec_module or load_module
+LOADER_CALLERS = frozenset(("_load_unlocked", "module_from_spec", "_load_backward_compatible", "_exec"))
+
+
+def asker(f: "Optional[FrameType]", loading: "Optional[str]") -> "Optional[tuple[Any, int, Any]]":
     """(code, lasti, importer) of the code that asked: the first frame, from f outwards, that is not
-    the machinery's.  ``marker`` is (frame, module) for the load open on this thread: its loader was
-    called from that frame.  Meeting it first means the request came from inside the load without a
-    Python frame of the module: from the module's compiled code, if the loader ran code through
-    _call_with_frames_removed on the way ((None, -1, module)), else from the import system itself
-    (None: importlib reading a file, say), which is no request of the program's."""
+    the machinery's.  ``loading`` names the module whose loader is running on this thread, if any:
+    meeting the importlib frame that called that loader first means the request came from inside the
+    load without a Python frame of the module: from the module's compiled code, if the loader ran code
+    through _call_with_frames_removed on the way ((None, -1, module)), else from the import system
+    itself (None: importlib reading a file, say), which is no request of the program's."""
     called = False
     while f is not None:
-        if marker is not None and f is marker[0]:
-            return (None, -1, marker[1]) if called else None
         code = f.f_code
         if not is_machinery(code.co_filename):
             return code, f.f_lasti, f.f_globals.get("__name__")
-        if code.co_name == "_call_with_frames_removed":
+        name = code.co_name
+        if loading is not None and name in LOADER_CALLERS:
+            return (None, -1, loading) if called else None
+        if name == "_call_with_frames_removed":
             called = True
         f = f.f_back
     return None
@@ -187,6 +201,17 @@ def path_tuple(path: "Any") -> "Optional[tuple[str, ...]]":
 
 
 # --- details for --explain: what costs extra I/O ---------------------------------------------------
+
+_last_path: "tuple[str, ...]" = ()
+
+
+def sys_path() -> "tuple[str, ...]":
+    """sys.path now, as strings; the same tuple as last time while it is unchanged (the file keeps one)."""
+    global _last_path
+    now = tuple(p if type(p) is str else repr(p) for p in sys.path)
+    if now != _last_path:
+        _last_path = now
+    return _last_path
 
 
 def bytecode(spec: "Any", loader: "Any") -> "Optional[str]":

@@ -6,6 +6,7 @@ Like coverage.py's PyTracer and CTracer: ``_install`` and ``_session`` talk only
 so the two implementations are interchangeable and tested the same way.
 """
 
+from .._layout import NAME
 from . import _policy, _pyfinder, _pyrecord
 
 TYPE_CHECKING = False
@@ -59,8 +60,11 @@ class PyRecorder:
     def new_id(self) -> int:
         return next(_pyrecord._ids)
 
-    def take(self, start: int, stop: int) -> "list[tuple[Any, ...]]":
+    def take(self, start: int, stop: int, last: bool) -> "list[tuple[Any, ...]]":
         return _pyrecord.take(start, stop)
+
+    def loaded_names(self, records: "list[tuple[Any, ...]]") -> "set[str]":
+        return {rec[NAME] for rec in records if rec[0] == "load"}
 
     def new_window(self) -> None:
         _pyrecord.new_window()

@@ -52,13 +52,12 @@ _getframe = sys._getframe
 _get_ident = R._get_ident
 _modules_get = sys.modules.get
 _bootstrap = sys.modules["_frozen_importlib"]
-_find_spec_legacy = getattr(_bootstrap, "_find_spec_legacy", None)  # 3.9 to 3.11 only
+_find_spec_legacy = _policy.find_spec_legacy
 
 #: the active finder: a copy of an older one left in sys.meta_path by a restored snapshot is inert
 current: "Any" = None
 _unanswered: "dict[int, tuple[str, Any, Any]]" = {}  # thread -> the last name the finder found nothing for
 _ahead_seen: "list[Any]" = []
-_last_path: "tuple[str, ...]" = ()
 on_importlib: "Callable[[Any], object]" = id  # _install's: wrap importlib's functions once it is loaded
 _NOBODY = (None, -1, None)  # the import system itself asked (see _policy.asker)
 
@@ -105,7 +104,7 @@ class ImporttraceFinder:
         rec[S_AHEAD] = ahead
         rec[S_NAMESPACE] = False
         if R.details and path is None:
-            rec[S_DETAILS] = {"sys_path": _sys_path()}
+            rec[S_DETAILS] = {"sys_path": _policy.sys_path()}
         R.began(rec)
         spec = None
         try:
@@ -150,15 +149,6 @@ class ImporttraceFinder:
 
     def invalidate_caches(self) -> None:
         """Nothing cached here; the finders after this one are called by importlib directly."""
-
-
-def _sys_path() -> "tuple[str, ...]":
-    """sys.path now, as strings; the same tuple as last time while it is unchanged (the file keeps one)."""
-    global _last_path
-    now = tuple(p if type(p) is str else repr(p) for p in sys.path)
-    if now != _last_path:
-        _last_path = now
-    return _last_path
 
 
 def _text(value: "Any") -> "Optional[str]":
@@ -245,15 +235,15 @@ class _Proxy:
         except Exception:
             pass
 
-    def _open(self, caller: "Any") -> "Record":
-        """The record this load is timed in: a load, or for a reload the reload record.  caller is the
-        frame that called the loader: imports met outside any Python frame of the module come from
-        its compiled code (see _policy.asker)."""
+    def _open(self) -> "Record":
+        """The record this load is timed in: a load, or for a reload the reload record.  While it runs
+        its loader, imports met outside any Python frame of the module come from its compiled code (see
+        _policy.asker)."""
         rec = self._rec
         search = self._search
         name = search[NAME]
         if rec is not None:
-            _set_marker(rec, (caller, name))
+            _set_marker(rec, name)
             return rec
         if search[S_REASON] == "reload":
             open_ = R.top(_get_ident())
@@ -261,7 +251,7 @@ class _Proxy:
             if reload is not None and reload[0] == "reload" and reload[NAME] == name and reload[R_SEARCH] is None:
                 reload[R_SEARCH] = search[ID]
                 self._rec = reload
-                _set_marker(reload, (caller, name))
+                _set_marker(reload, name)
                 return reload
             # importlib.reload bound before importlib was patched: the reload is timed here
             rec = R.new("reload", name, search[7], search[8], search[9])
@@ -273,7 +263,7 @@ class _Proxy:
             _fill_load(rec, search, getattr(self._spec, "origin", None), _policy.module_type(loader), search[S_LOADER])
         self._rec = rec
         R.began(rec)
-        R.push(rec, (caller, name))
+        R.push(rec, name)
         return rec
 
     def _close(self, rec: "Record", module: "Any", exc: "Optional[BaseException]") -> None:
@@ -290,7 +280,10 @@ class _Proxy:
         if exc is not None:
             rec[L_ERROR] = _policy.describe(exc)
         elif module is not None and _modules_get(name) is not module:
-            rec[L_REPLACED] = True
+            if name in sys.modules:
+                rec[L_REPLACED] = True
+            else:  # the module took itself out of sys.modules: importlib then fails the import so
+                rec[L_ERROR] = ("KeyError", repr(name))
         R.pop(rec)
         R.end(rec)
         if name == "importlib" and exc is None and R.active:
@@ -315,7 +308,7 @@ class _Legacy(_Proxy):
     __slots__ = ()
 
     def load_module(self, fullname: str) -> "Any":
-        rec = self._open(_getframe(1))
+        rec = self._open()
         if rec[0] == "reload" and id(rec) in _by_proxy and id(rec) not in _snapshots:
             _snapshots[id(rec)] = _policy.snapshot(_modules_get(fullname))
         elif rec[0] == "load":
@@ -336,7 +329,7 @@ class _ExecOnly(_Proxy):
 
     def exec_module(self, module: "Any") -> None:
         self._restore(module)
-        rec = self._open(_getframe(1))
+        rec = self._open()
         real = self._real
         self._before_exec(rec, module)
         try:
@@ -351,7 +344,7 @@ class _Exec(_ExecOnly):
     __slots__ = ()
 
     def create_module(self, spec: "Any") -> "Any":
-        rec = self._open(_getframe(1))  # extension and built-in modules do most of their work here
+        rec = self._open()  # extension and built-in modules do most of their work here
         try:
             module = self._real.create_module(spec)
         except BaseException as exc:
@@ -404,7 +397,7 @@ class _LazyExec(_Proxy):
         rec[L_LAZY] = True
         self._rec = rec
         R.began(rec)
-        R.push(rec, (f, rec[NAME]))
+        R.push(rec, rec[NAME])
         self._before_exec(rec, module)
         try:
             real.exec_module(module)
@@ -533,7 +526,6 @@ def finders_ahead() -> "list[Any]":
 
 def reset() -> None:
     """Forget everything; put back the real loader of LazyLoader modules never used while tracing."""
-    global _last_path
     for proxy in list(_lazy_pending.values()):
         proxy._restore(None)
     _lazy_pending.clear()
@@ -541,4 +533,3 @@ def reset() -> None:
     del _ahead_seen[:]
     _snapshots.clear()
     _by_proxy.clear()
-    _last_path = ()

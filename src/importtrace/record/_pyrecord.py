@@ -43,7 +43,7 @@ sites: "dict[tuple[int, int, str], Record]" = {}  # (id(code), lasti, name asked
 _places: "dict[tuple[Any, ...], list[Any]]" = {}  # source place -> [first hit, versions seen]
 _partials: "dict[tuple[int, int, str, bool], Record]" = {}  # hits on modules still initialising
 loading: "dict[str, int]" = {}  # module name -> thread ident, while its code runs under a loader proxy
-stacks: "dict[int, list[tuple[Record, Any]]]" = {}  # thread ident -> open loads: (record, marker)
+stacks: "dict[int, list[tuple[Record, Any]]]" = {}  # thread ident -> open loads: (record, name if its loader runs)
 threads: "dict[int, int]" = {}  # thread ident -> small number
 thread_names: "dict[int, Optional[str]]" = {}  # small number -> name
 notes: "list[tuple[int, str, str]]" = []  # (clock, code, message): what the trace must admit to
@@ -63,7 +63,7 @@ def thread_number(tid: int) -> int:
 
 
 def top(tid: int) -> "Optional[tuple[Record, Any]]":
-    """The innermost load or reload open on thread tid, with its marker frame."""
+    """The innermost load or reload open on thread tid, and its name while its loader runs (else None)."""
     st = stacks.get(tid)
     return st[-1] if st else None
 

@@ -12,7 +12,7 @@ import _thread
 import sys
 import time
 
-from .._layout import ID, NAME, S_DETAILS
+from .._layout import ID, S_DETAILS
 from .._trace import Trace, TraceError
 from . import _export, _install, _policy
 from ._install import backend
@@ -89,9 +89,9 @@ class Recording:
             stop = backend.position()
             notes = list(backend.notes()[self._notes_index :])
             _admit(notes, t_end)
-            records = backend.take(self._index, stop)
             _sessions.remove(self)
             last = not _sessions
+            records = backend.take(self._index, stop, last)  # the last one may take the log itself
             if last:
                 notes.extend(_install.uninstall())
             else:
@@ -105,7 +105,7 @@ class Recording:
         return self._header(t_end, notes, threads), records
 
     def _unobserved(self, records: "list[Record]", t_end: int) -> "list[Record]":
-        loaded = {rec[NAME] for rec in records if rec[0] == "load"}
+        loaded = backend.loaded_names(records)
         new = [n for n in sys.modules if n not in self._modules and n not in loaded and not _own(n)]
         if not new:
             return []

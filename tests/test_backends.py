@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import traceback
 from pathlib import Path
 
@@ -95,44 +94,28 @@ def test_hot_loop_stays_one_record() -> None:
     assert sys.getrefcount(hits[0]) > 0
 
 
+SCENARIOS = Path(__file__).with_name("scenarios.py")
+
+
 @needs_speedups
-def test_first_hits_recorded_in_c_match_the_python_path(tmp_path: Path) -> None:
-    """The compiled hook records common first hits itself: the events must be the very same (ids and
-    fake-clock times included) as the pure-Python hooks record."""
-    files = {
-        "eq/__init__.py": "from . import a\n",
-        "eq/a.py": "import os\nimport os.path\nfrom os import path, sep\nimport sys as _s\n",
-        "eq/b.py": "import os\nfrom . import a\nfrom .a import path\nfrom eq import a as again\nimport eq.a\n",
-        "eq/sub/__init__.py": "",
-        "eq/sub/c.py": "import os\nfrom .. import a\nfrom ..a import sep\n",
-        "main.py": textwrap.dedent(
-            """
-            import itertools, json, sys, importlib
-            import importtrace
-            import eq
-            with importtrace.trace(clock=itertools.count(0, 1000).__next__) as t:
-                import eq.b
-                import eq.sub.c
-                for _ in range(3):
-                    import json
-                    importlib.import_module("eq.a")
-                __import__("os", fromlist=["sep"])
-                fast = getattr(__builtins__.__import__ if hasattr(__builtins__, "__import__")
-                               else __builtins__["__import__"], "fast_hits", 0)
-            print(json.dumps({"fast": fast, "events": t.trace.to_dicts()[1]}))
-            """
-        ),
-    }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+@pytest.mark.parametrize("explain", [False, True], ids=["plain", "explain"])
+def test_both_hook_implementations_keep_the_same_records(tmp_path: Path, explain: bool) -> None:
+    """Every recorder scenario (tests/scenarios.py: packages, namespace packages, zip files, failures,
+    cycles, every way of importing, sys.modules oddities, reloads, LazyLoader, probes, exec loops, an
+    extension importing from C, legacy loaders, nested traces) gives the very same raw records, ids and
+    fake-clock times included, with the compiled hooks as with the pure-Python ones."""
     outputs = []
     for pure in ("", "1"):
         env = dict(os.environ, IMPORTTRACE_PURE=pure)
-        done = subprocess.run([sys.executable, "main.py"], cwd=tmp_path, capture_output=True, text=True, env=env)
+        args = [sys.executable, str(SCENARIOS), str(tmp_path / "scenario"), *(["explain"] if explain else [])]
+        done = subprocess.run(args, capture_output=True, text=True, env=env)
         assert done.returncode == 0, done.stderr
         outputs.append(json.loads(done.stdout))
     compiled, python = outputs
-    assert compiled["fast"] >= 5 and python["fast"] == 0  # the C path really recorded most of them
-    assert [e["kind"] for e in compiled["events"]].count("hit") == 11
-    assert compiled["events"] == python["events"]
+    assert {r["hooks"] for r in compiled.values()} == {"compiled"}
+    assert {r["hooks"] for r in python.values()} == {"python"}
+    assert sorted(compiled) == sorted(python)
+    for name in compiled:
+        assert compiled[name]["records"] == python[name]["records"], name
+        assert compiled[name]["notes"] == python[name]["notes"], name
+    assert sum(len(r["records"]) for r in compiled.values()) > 100  # the scenarios really recorded
