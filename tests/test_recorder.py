@@ -733,6 +733,16 @@ def test_without_explain_no_bytecode_io(project: Project) -> None:
     assert only(t, "load", "plainload").bytecode is None and t.header["explain"] is False
 
 
+def test_an_inner_explain_trace_leaves_no_bytecode_io_behind(project: Project) -> None:
+    project.write({"inner_mod.py": "", "after_mod.py": ""})
+    with importtrace.trace() as outer:
+        with importtrace.trace(explain=True):
+            import inner_mod  # noqa: F401
+        import after_mod  # noqa: F401
+    assert only(outer, "load", "inner_mod").bytecode is not None
+    assert only(outer, "load", "after_mod").bytecode is None
+
+
 def test_reload_reports_unchanged_names_and_stale_from_bindings(project: Project) -> None:
     project.write(
         {

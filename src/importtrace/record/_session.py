@@ -107,6 +107,7 @@ class Recording:
                 notes.extend(_install.uninstall())
             else:
                 backend.new_window()
+                backend.set_details(any(r._explain for r in (*_held, *_sessions)))
             threads = backend.thread_names()
             records.extend(self._unobserved(records, t_end))
             if last:
