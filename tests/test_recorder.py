@@ -785,6 +785,21 @@ def test_nested_trace_started_after_a_finder_went_ahead_is_told_too(project: Pro
     assert [n["code"] for n in inner.notes] == ["shadowed"]
 
 
+def test_a_same_size_rewrite_is_what_a_reload_runs_with_bytecode_written(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The project helper's promise, whatever PYTHONDONTWRITEBYTECODE says: a pyc of the first version
+    # (same size, same second) must not be taken for the second.
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    project.write({"same_size.py": "X = 1\n"})
+    import same_size
+
+    project.write({"same_size.py": "X = 2\n"})
+    with importtrace.trace() as t:
+        importlib.reload(same_size)
+    assert same_size.X == 2 and only(t, "reload", "same_size").rebound == ["X"]
+
+
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="imp was removed in 3.12")
 def test_imp_reload_is_recorded(project: Project) -> None:
     import warnings
