@@ -67,9 +67,9 @@ def check_trace(path: Path) -> str:
 
 def main() -> int:
     modes = sys.argv[1:] or ["library", "cli", "library-pure", "cli-pure"]
-    import importtrace._recorder
+    from importtrace import record
 
-    if importtrace._recorder._speedups is None and not all(m.endswith("-pure") for m in modes):
+    if not record.compiled and not all(m.endswith("-pure") for m in modes):
         print("the compiled hooks are not built here: running the pure-Python modes only")
         modes = sorted({m if m.endswith("-pure") else m + "-pure" for m in modes})
     print("CPython %s import suites: %s" % (sys.version.split()[0], ", ".join(SUITES)))

@@ -29,15 +29,19 @@ def import_state() -> Iterator[None]:
     path_hooks = list(sys.path_hooks)
     importer_cache = dict(sys.path_importer_cache)
     saved = (builtins.__import__, importlib.import_module, importlib.reload)
+    # Compared with the state before the test, not with none: under `python -m importtrace -m pytest`
+    # the command line's own recording is active throughout.
+    active = record.active()
+    finders = [f for f in sys.meta_path if record.is_finder(f)]
     yield
     leaks = []
-    if record.active():
+    if record.active() != active:
         leaks.append("the recorder is still active")
     if builtins.__import__ is not saved[0]:
         leaks.append("builtins.__import__ was not restored")
     if (importlib.import_module, importlib.reload) != saved[1:]:
         leaks.append("importlib.import_module/reload were not restored")
-    if any(record.is_finder(f) for f in sys.meta_path):
+    if [f for f in sys.meta_path if record.is_finder(f)] != finders:
         leaks.append("importtrace's finder is still in sys.meta_path")
     for recording in list(_session._sessions):
         recording.stop()
@@ -71,9 +75,12 @@ class Project:
         for rel, text in files.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
+            before = path.stat().st_mtime_ns if path.exists() else 0
             path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-            st = path.stat()  # a later rewrite must look newer to a cached finder or pyc
-            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+            # A rewrite must look newer to a cached finder or pyc, and a pyc keeps whole seconds (and
+            # the size): each write is at least a second after the one before, however fast they come.
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, max(st.st_mtime_ns + 2_000_000_000, before + 1_000_000_000)))
         importlib.invalidate_caches()
         return self
 

@@ -417,6 +417,71 @@ def test_pytest_with_warnings_as_errors_gives_the_same_results(tmp_path: Path) -
     assert "mylib" in trace.loaded() and any(n["code"] == "shadowed" for n in trace.notes)
 
 
+def test_a_suite_that_starts_stops_and_cleans_up_traces_keeps_the_command_line_s_recording(tmp_path: Path) -> None:
+    # As this repository's own conftest does: every test ends by stopping whatever is still recording.
+    write(
+        tmp_path,
+        {
+            "conftest.py": """
+                import pytest
+                from importtrace.record import _session
+
+                @pytest.fixture(autouse=True)
+                def stop_leftovers():
+                    yield
+                    for recording in list(_session._sessions):
+                        recording.stop()
+                    _session._global = None
+            """,
+            "mod_a.py": "",
+            "mod_b.py": "",
+            "test_traces.py": """
+                import pytest
+                import importtrace
+
+                def test_start_and_stop():
+                    importtrace.start()
+                    assert importtrace.stop().loaded() == []
+
+                def test_stop_without_start_is_the_program_s_error():
+                    with pytest.raises(importtrace.TraceError):
+                        importtrace.stop()
+
+                def test_a_nested_trace():
+                    with importtrace.trace() as t:
+                        import mod_a
+                    assert t.loaded() == ["mod_a"]
+
+                def test_left_running():
+                    importtrace.start()
+                    importtrace.trace().start()
+
+                def test_after_the_clean_up():
+                    import mod_b
+            """,
+        },
+    )
+    args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_traces.py"]
+    plain = run(args, tmp_path, traced=False)
+    traced = run(["--format", "jsonl", "-o", "t.jsonl", *args], tmp_path)
+    assert plain.returncode == traced.returncode == 0, traced.stdout + traced.stderr
+    assert "5 passed" in plain.stdout and "5 passed" in traced.stdout
+    assert traced.stderr == ""
+    trace = importtrace.load(tmp_path / "t.jsonl")
+    assert {"mod_a", "mod_b"} <= set(trace.loaded()) and trace.header["program"]["status"] == 0
+
+
+def test_a_program_that_stops_the_command_line_s_recording_hands_over_what_it_had(tmp_path: Path) -> None:
+    write(tmp_path, {"mod_a.py": "", "mod_b.py": ""})
+    code = "import mod_a\nfrom importtrace.record import _session\n_session._held[0].stop()\nimport mod_b\n"
+    traced = run(["--format", "jsonl", "-o", "t.jsonl", "-c", code], tmp_path)
+    assert traced.returncode == 0
+    assert traced.stderr == "importtrace: the program stopped importtrace's recording of it: the trace ends there\n"
+    trace = importtrace.load(tmp_path / "t.jsonl")
+    assert "mod_a" in trace.loaded() and "mod_b" not in trace.requested()
+    assert [n["code"] for n in trace.notes] == ["stopped"]
+
+
 def test_dash_c_program_traceback_matches(tmp_path: Path) -> None:
     code = "x = 1\ndef f():\n    return 1/0\nf()\n"
     plain = run(["-c", code], tmp_path, traced=False)

@@ -733,6 +733,16 @@ def test_without_explain_no_bytecode_io(project: Project) -> None:
     assert only(t, "load", "plainload").bytecode is None and t.header["explain"] is False
 
 
+def test_an_inner_explain_trace_leaves_no_bytecode_io_behind(project: Project) -> None:
+    project.write({"inner_mod.py": "", "after_mod.py": ""})
+    with importtrace.trace() as outer:
+        with importtrace.trace(explain=True):
+            import inner_mod  # noqa: F401
+        import after_mod  # noqa: F401
+    assert only(outer, "load", "inner_mod").bytecode is not None
+    assert only(outer, "load", "after_mod").bytecode is None
+
+
 def test_reload_reports_unchanged_names_and_stale_from_bindings(project: Project) -> None:
     project.write(
         {
@@ -773,6 +783,21 @@ def test_nested_trace_started_after_a_finder_went_ahead_is_told_too(project: Pro
         with importtrace.trace() as inner:
             import late_mod  # noqa: F401
     assert [n["code"] for n in inner.notes] == ["shadowed"]
+
+
+def test_a_same_size_rewrite_is_what_a_reload_runs_with_bytecode_written(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The project helper's promise, whatever PYTHONDONTWRITEBYTECODE says: a pyc of the first version
+    # (same size, same second) must not be taken for the second.
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    project.write({"same_size.py": "X = 1\n"})
+    import same_size
+
+    project.write({"same_size.py": "X = 2\n"})
+    with importtrace.trace() as t:
+        importlib.reload(same_size)
+    assert same_size.X == 2 and only(t, "reload", "same_size").rebound == ["X"]
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="imp was removed in 3.12")

@@ -16,7 +16,7 @@ import marshal
 import sys
 
 from . import _jsonenc
-from ._trace import _build
+from ._trace import TraceError, _build
 from .record import _export
 from .record._install import backend
 from .record._session import Recording
@@ -63,7 +63,7 @@ def main() -> None:
     recording = Recording(explain="explain" in options.split(","))
     if stream is not None:
         stream.begin(recording)
-    recording.start()
+    recording._hold()
     pid = _os.getpid()
     main_rec = backend.open_main()
     error: "Optional[BaseException]" = None
@@ -89,12 +89,13 @@ def main() -> None:
     if _os.getpid() == pid:
         old = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a second Ctrl-C must not lose the trace
         try:
-            header, records = recording.stop_raw()
-            header["program"] = program
-            records = _export.portable(records, getattr(backend, "resolve", None))
-            _write(out, (header, records))
-            if stream is not None:
-                stream.end(header, records)
+            handed = _hand_over(recording)
+            if handed is not None:
+                header, records = handed
+                header["program"] = program
+                _write(out, (header, records))
+                if stream is not None:
+                    stream.end(header, records)
         finally:
             _signal.signal(_signal.SIGINT, old)
     if error is not None:
@@ -104,6 +105,37 @@ def main() -> None:
         raise error.with_traceback(None)
     if status:
         raise SystemExit(status)
+
+
+def _hand_over(recording: "Recording") -> "Optional[tuple[dict[str, Any], list[tuple[Any, ...]]]]":
+    """The finished trace, its records made portable.  Should the program have stopped the command
+    line's recording itself (only importtrace's private state lets it), what was recorded until then,
+    said in one line."""
+    try:
+        header, records = recording.stop_raw()
+        return header, _export.portable(records, getattr(backend, "resolve", None))
+    except TraceError:
+        pass
+    message = "the program stopped importtrace's recording of it: the trace ends there"
+    _say("importtrace: " + message)
+    stopped = recording._trace
+    if stopped is None:
+        return None
+    header = dict(stopped.header, t0=stopped.t0)
+    note = {"at": header.get("duration", 0), "code": "stopped", "message": message}
+    header["notes"] = [*header.get("notes", ()), note]
+    return header, stopped.records() or []
+
+
+def _say(line: object) -> None:
+    """Print a line on the program's stderr (or the original one), as the interpreter prints at exit."""
+    stream = sys.stderr if sys.stderr is not None else sys.__stderr__
+    try:
+        if stream is not None:
+            stream.write(str(line) + "\n")
+            stream.flush()
+    except Exception:
+        pass
 
 
 def _unboot(pkgdir: str, from_file: bool, safe: bool) -> None:
@@ -172,13 +204,7 @@ def _exit_status(exc: SystemExit) -> int:
         return 0
     if isinstance(code, int):
         return int(code)  # pytest exits with an IntEnum
-    try:
-        stream = sys.stderr if sys.stderr is not None else sys.__stderr__
-        if stream is not None:
-            stream.write(str(code) + "\n")
-            stream.flush()
-    except Exception:
-        pass
+    _say(code)
     return 1
 
 

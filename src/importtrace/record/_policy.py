@@ -57,6 +57,15 @@ def add_machinery(filename: str) -> None:
         listener()
 
 
+def forget_program_files() -> None:
+    """Drop the files classified as not machinery (the program's): kept across traces, they would grow
+    with every new file a long-lived process imports."""
+    for filename in [f for f, known in machinery.items() if not known]:
+        del machinery[filename]
+    for listener in machinery_listeners:
+        listener()
+
+
 def is_import_name(code: "CodeType", lasti: int) -> bool:
     """Whether the instruction at lasti is an import statement (IMPORT_NAME) rather than a call."""
     if IMPORT_NAME is None or lasti < 0:

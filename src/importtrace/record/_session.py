@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     Record = tuple[Any, ...]
 
 _lock = _thread.allocate_lock()
-_sessions: "list[Recording]" = []
+_sessions: "list[Recording]" = []  # the program's recordings, innermost last
+_held: "list[Recording]" = []  # the command line's own recording: outside the program's reach
 _global: "Optional[Recording]" = None
 _REMOVED = (
     "importtrace's finder was taken out of sys.meta_path during the trace (a restored snapshot of "
@@ -51,12 +52,21 @@ class Recording:
 
     def start(self) -> "Recording":
         """Begin recording; traces nest, and each keeps the events of its own window."""
+        return self._start(_sessions)
+
+    def _hold(self) -> "Recording":
+        """Begin the command line's recording of the whole program: the program's own traces nest in
+        it, and neither they, importtrace.stop() nor a clean-up of leftover recordings can end it."""
+        return self._start(_held)
+
+    def _start(self, owner: "list[Recording]") -> "Recording":
         with _lock:
             if self._started:
                 raise TraceError("this recording was already started; make a new one with importtrace.trace()")
-            if _sessions:
+            if _sessions or _held:
                 if self._clock is not None:
-                    raise TraceError("only the outermost trace can set the clock (one is already recording)")
+                    outer = "importtrace's command line records this program" if _held else "one is already recording"
+                    raise TraceError("only the outermost trace can set the clock (%s)" % outer)
             else:
                 _install.install(self._clock)
             if self._explain:
@@ -70,7 +80,7 @@ class Recording:
             backend.thread_number(_thread.get_ident())  # the thread that starts a trace comes first
             self._wall = time.time()
             self._t0 = backend.clock()
-            _sessions.append(self)
+            owner.append(self)
         return self
 
     def stop(self) -> Trace:
@@ -83,26 +93,31 @@ class Recording:
     def stop_raw(self) -> "tuple[dict[str, Any], list[Record]]":
         """Stop recording and return the header and the raw records, code objects and all."""
         with _lock:
-            if self not in _sessions:
+            owner = _held if self in _held else _sessions
+            if self not in owner:
                 raise TraceError("this recording is not running (never started, or already stopped)")
             t_end = backend.clock()
             stop = backend.position()
             notes = list(backend.notes()[self._notes_index :])
             _admit(notes, t_end)
-            _sessions.remove(self)
-            last = not _sessions
+            owner.remove(self)
+            last = not _sessions and not _held
             records = backend.take(self._index, stop, last)  # the last one may take the log itself
             if last:
                 notes.extend(_install.uninstall())
             else:
                 backend.new_window()
+                backend.set_details(any(r._explain for r in (*_held, *_sessions)))
             threads = backend.thread_names()
             records.extend(self._unobserved(records, t_end))
             if last:
                 backend.reset()
+                _policy.forget_program_files()
         if self._explain:
             records = _with_shadows(records, self._path)
-        return self._header(t_end, notes, threads), records
+        header = self._header(t_end, notes, threads)
+        self._modules = set()  # the header lists them now: a kept Recording holds no more than its Trace
+        return header, records
 
     def _unobserved(self, records: "list[Record]", t_end: int) -> "list[Record]":
         loaded = backend.loaded_names(records)
