@@ -286,6 +286,23 @@ def test_why_option_on_a_run(tmp_path: Path) -> None:
     assert re.search(r"hit \(from json import decoder\) by __main__ at \S*prog.py:2", traced.stderr)  # a request too
 
 
+def test_why_says_a_module_loaded_before_the_trace_began_was_already_loaded(tmp_path: Path) -> None:
+    """os and sys are in sys.modules before the program's first line: every import of them is a hit."""
+    write(tmp_path, {"prog.py": "import os\nimport colorsys\n"})
+    traced = run(["--format", "jsonl", "-o", "t.jsonl", "--why", "os", "--why", "sys", "prog.py"], tmp_path)
+    assert traced.returncode == 0, traced.stderr
+    assert "os was already loaded when the trace started" in traced.stderr
+    assert "sys was not imported in this trace; it was already loaded when the trace started" in traced.stderr
+    assert "never loaded" not in traced.stderr
+    why_os = run(["why", "t.jsonl", "os"], tmp_path)
+    assert why_os.returncode == 0 and why_os.stdout.startswith("os was already loaded when the trace started")
+    assert re.search(r"hit by __main__ at \S*prog.py:1", why_os.stdout), why_os.stdout
+    why_sys = run(["why", "t.jsonl", "sys"], tmp_path)
+    assert why_sys.returncode == 1 and "already loaded when the trace started" in why_sys.stdout
+    never = run(["why", "t.jsonl", "colorsys"], tmp_path)
+    assert never.returncode == 0 and "first loaded by this chain" in never.stdout
+
+
 def test_why_tells_a_circular_import_from_a_package_importing_its_parts(tmp_path: Path) -> None:
     write(
         tmp_path,
