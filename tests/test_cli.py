@@ -30,6 +30,7 @@ print(json.dumps({
     "loader": getattr(g.get("__loader__"), "__name__", type(g.get("__loader__")).__name__),
     "spec": None if g.get("__spec__") is None else g["__spec__"].name,
     "cache_has_script": any(k.endswith(".py") for k in sys.path_importer_cache),
+    "orig_argv": getattr(sys, "orig_argv", None), "executable": sys.executable,
 }))
 """
 
@@ -93,10 +94,14 @@ def app(tmp_path: Path) -> Path:
     ],
 )
 def test_each_invocation_form_matches_plain_python(app: Path, args: list[str]) -> None:
+    """Also sys.orig_argv (3.10+): the program's own command line, not importtrace's."""
     plain = run(args, app, traced=False)
     traced = run(["--format", "jsonl", "-o", os.devnull, *args], app)
     assert plain.returncode == traced.returncode == 0, traced.stderr
-    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+    expected = json.loads(plain.stdout)
+    if args[0].startswith("-m") and len(args[0]) > 2 and expected["orig_argv"]:
+        expected["orig_argv"][1:2] = ["-m", args[0][2:]]  # -mmodule is shown as -m module
+    assert json.loads(traced.stdout) == expected
 
 
 def test_options_before_the_program_only(app: Path) -> None:
