@@ -464,38 +464,10 @@ def read_child_trace(path: str) -> Trace | None:
 
 
 def _spawn(cmd: list[str]) -> int:
-    """Start the child, let Ctrl-C reach it (not us), forward termination signals, wait."""
-    import signal
+    """Run the child, passing on the signals sent to this process (see importtrace._spawn)."""
+    from ._spawn import run
 
-    if not hasattr(os, "posix_spawn"):
-        import subprocess
-
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            return subprocess.call(cmd)
-        finally:
-            signal.signal(signal.SIGINT, old)
-    sigint = signal.getsignal(signal.SIGINT)
-    reset = () if sigint == signal.SIG_IGN else (signal.SIGINT,)
-    forwarded = [s for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT) if signal.getsignal(s) != signal.SIG_IGN]
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, *forwarded)}
-    pid = os.posix_spawn(cmd[0], cmd, os.environ, setsigdef=reset)
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal sends Ctrl-C to the child too
-
-        def forward(signum: int, frame: Any) -> None:
-            try:
-                os.kill(pid, signum)
-            except OSError:
-                pass
-
-        for s in forwarded:
-            signal.signal(s, forward)
-        _, status = os.waitpid(pid, 0)
-    finally:
-        for s, handler in saved.items():
-            signal.signal(s, handler)
-    return os.waitstatus_to_exitcode(status)
+    return run(cmd)
 
 
 def _report(
