@@ -3,7 +3,7 @@ first line, and hand the trace to the command line however the program ends.
 
 PYTEST_DONT_REWRITE
 
-The command line starts ``python [same flags] _boot.py ...`` (or ``-c BOOT`` for a -c program: each
+The command line starts ``python [same options] _boot.py ...`` (or ``-c BOOT`` for a -c program: each
 way loads what the program's own way of starting loads); the bootstrap imports this module, which
 imports only importtrace's light recording modules, so the program's picture of sys.modules is the
 one it has under plain `python`.  Reading the script, exception printing and the exit status follow
