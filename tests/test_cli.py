@@ -30,6 +30,7 @@ print(json.dumps({
     "loader": getattr(g.get("__loader__"), "__name__", type(g.get("__loader__")).__name__),
     "spec": None if g.get("__spec__") is None else g["__spec__"].name,
     "cache_has_script": any(k.endswith(".py") for k in sys.path_importer_cache),
+    "orig_argv": getattr(sys, "orig_argv", None), "executable": sys.executable,
 }))
 """
 
@@ -93,10 +94,14 @@ def app(tmp_path: Path) -> Path:
     ],
 )
 def test_each_invocation_form_matches_plain_python(app: Path, args: list[str]) -> None:
+    """Also sys.orig_argv (3.10+): the program's own command line, not importtrace's."""
     plain = run(args, app, traced=False)
     traced = run(["--format", "jsonl", "-o", os.devnull, *args], app)
     assert plain.returncode == traced.returncode == 0, traced.stderr
-    assert json.loads(traced.stdout) == json.loads(plain.stdout)
+    expected = json.loads(plain.stdout)
+    if args[0].startswith("-m") and len(args[0]) > 2 and expected["orig_argv"]:
+        expected["orig_argv"][1:2] = ["-m", args[0][2:]]  # -mmodule is shown as -m module
+    assert json.loads(traced.stdout) == expected
 
 
 def test_options_before_the_program_only(app: Path) -> None:
@@ -284,6 +289,23 @@ def test_why_option_on_a_run(tmp_path: Path) -> None:
     traced = run(["--format", "jsonl", "-o", os.devnull, "--why", "json.decoder", "prog.py"], tmp_path)
     assert "json.decoder was first loaded by this chain of imports" in traced.stderr
     assert re.search(r"hit \(from json import decoder\) by __main__ at \S*prog.py:2", traced.stderr)  # a request too
+
+
+def test_why_says_a_module_loaded_before_the_trace_began_was_already_loaded(tmp_path: Path) -> None:
+    """os and sys are in sys.modules before the program's first line: every import of them is a hit."""
+    write(tmp_path, {"prog.py": "import os\nimport colorsys\n"})
+    traced = run(["--format", "jsonl", "-o", "t.jsonl", "--why", "os", "--why", "sys", "prog.py"], tmp_path)
+    assert traced.returncode == 0, traced.stderr
+    assert "os was already loaded when the trace started" in traced.stderr
+    assert "sys was not imported in this trace; it was already loaded when the trace started" in traced.stderr
+    assert "never loaded" not in traced.stderr
+    why_os = run(["why", "t.jsonl", "os"], tmp_path)
+    assert why_os.returncode == 0 and why_os.stdout.startswith("os was already loaded when the trace started")
+    assert re.search(r"hit by __main__ at \S*prog.py:1", why_os.stdout), why_os.stdout
+    why_sys = run(["why", "t.jsonl", "sys"], tmp_path)
+    assert why_sys.returncode == 1 and "already loaded when the trace started" in why_sys.stdout
+    never = run(["why", "t.jsonl", "colorsys"], tmp_path)
+    assert never.returncode == 0 and "first loaded by this chain" in never.stdout
 
 
 def test_why_tells_a_circular_import_from_a_package_importing_its_parts(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 # Started as `python [flags] _boot.py PKGDIR ...` for scripts, directories, zip files and -m, so that
 # the interpreter loads exactly what `python script.py` loads (on 3.13, `python -c` also loads
 # linecache).  importtrace._child undoes every trace of this file before the program runs.
+# Under `python -x` the interpreter skips this file's first line: it must stay a comment.
 import sys
 
 sys.path.insert(0, sys.argv[1])

@@ -3,7 +3,7 @@ first line, and hand the trace to the command line however the program ends.
 
 PYTEST_DONT_REWRITE
 
-The command line starts ``python [same flags] _boot.py ...`` (or ``-c BOOT`` for a -c program: each
+The command line starts ``python [same options] _boot.py ...`` (or ``-c BOOT`` for a -c program: each
 way loads what the program's own way of starting loads); the bootstrap imports this module, which
 imports only importtrace's light recording modules, so the program's picture of sys.modules is the
 one it has under plain `python`.  Reading the script, exception printing and the exit status follow
@@ -36,12 +36,14 @@ _HERE = _external._path_split(__file__)[0]
 
 
 def main() -> None:
-    """argv: (_boot.py | -c) PKGDIR OUT STREAM OPTIONS MODE TARGET ABSPATH PATH0 [ARGS...]; MODE is
-    script, module or code; OPTIONS is a comma-separated list ("explain"); ABSPATH and PATH0 (the
-    script's absolute path and the sys.path[0] python would use) are worked out by the command line,
-    which may import os."""
-    pkgdir, out, stream_path, options, mode, target, abspath, path0 = sys.argv[1:9]
-    args = sys.argv[9:]
+    """argv: (_boot.py | -c) PKGDIR OUT STREAM OPTIONS ARGV0 MODE TARGET ABSPATH PATH0 [ARGS...]; MODE
+    is script, module or code; OPTIONS is a comma-separated list ("explain", "x" for python -x); ARGV0
+    is the user's python as they called it; ABSPATH and PATH0 (the script's absolute path and the
+    sys.path[0] python would use) are worked out by the command line, which may import os."""
+    pkgdir, out, stream_path, options_text, argv0, mode, target, abspath, path0 = sys.argv[1:10]
+    args = sys.argv[10:]
+    options = options_text.split(",")
+    orig_argv = _program_orig_argv(argv0, mode, target, args)
     safe = bool(sys.flags.isolated or getattr(sys.flags, "safe_path", False))
     _unboot(pkgdir, from_file=sys.argv[0] != "-c", safe=safe)
     main_module = sys.modules["__main__"]
@@ -58,9 +60,11 @@ def main() -> None:
     if mode != "code" and (mode == "main" or not safe):
         sys.path.insert(0, path0)  # -c: python already put '' there (or not, with -P or -I)
     sys.argv[:] = [{"module": "-m", "code": "-c"}.get(mode, target), *args]
+    if orig_argv is not None:
+        sys.orig_argv[:] = orig_argv
 
     stream = _Stream(stream_path) if stream_path else None
-    recording = Recording(explain="explain" in options.split(","))
+    recording = Recording(explain="explain" in options)
     if stream is not None:
         stream.begin(recording)
     recording._hold()
@@ -69,7 +73,7 @@ def main() -> None:
     error: "Optional[BaseException]" = None
     exit_exc: "Optional[SystemExit]" = None
     try:
-        _run(mode, target, abspath, globals_)
+        _run(mode, target, abspath, globals_, skip_first_line="x" in options)
     except SystemExit as exc:
         exit_exc = exc
     except BaseException as exc:
@@ -138,6 +142,17 @@ def _say(line: object) -> None:
         pass
 
 
+def _program_orig_argv(argv0: str, mode: str, target: str, args: "list[str]") -> "Optional[list[str]]":
+    """sys.orig_argv as `python OPTIONS (script | -m module | -c code) ARGS` gives it (3.10+): the
+    interpreter options are this process's own, which the command line copied from its own."""
+    orig = getattr(sys, "orig_argv", None)
+    if orig is None:
+        return None
+    end = len(orig) - len(sys.argv) - (1 if sys.argv[0] == "-c" else 0)  # -c BOOT is one more
+    program = {"module": ["-m", target], "code": ["-c", target]}.get(mode, [target])
+    return [argv0, *orig[1:end], *program, *args]
+
+
 def _unboot(pkgdir: str, from_file: bool, safe: bool) -> None:
     """Take out what the bootstrap added: its sys.path entry (which only served to import importtrace)
     and, when it ran as a file, the directory python added for it and its path-importer cache entry."""
@@ -159,7 +174,7 @@ def _main_importer(path: str) -> "Any":
         return None
 
 
-def _run(mode: str, target: str, abspath: str, globals_: "dict[str, Any]") -> None:
+def _run(mode: str, target: str, abspath: str, globals_: "dict[str, Any]", skip_first_line: bool) -> None:
     if mode == "code":
         code = compile(target, "<string>", "exec")
         _register_source(code, target)
@@ -171,7 +186,13 @@ def _run(mode: str, target: str, abspath: str, globals_: "dict[str, Any]") -> No
     else:
         with open(abspath, "rb") as f:
             source = f.read()
-        if source[:4] == _external.MAGIC_NUMBER:  # python runs a .pyc file given as the script
+        skip = skip_first_line and not abspath.endswith(".pyc")
+        if skip:
+            # python -x, as pymain_run_file: up to the first newline, which stays so that line
+            # numbers keep their meaning; the rest is source, whatever its first bytes.
+            newline = source.find(b"\n")
+            source = source[newline:] if newline >= 0 else b""
+        if not skip and source[:4] == _external.MAGIC_NUMBER:  # python runs a .pyc file given as the script
             code = marshal.loads(source[16:])
             globals_["__loader__"] = _external.SourcelessFileLoader("__main__", abspath)
         else:

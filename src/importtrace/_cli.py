@@ -1,7 +1,7 @@
 """The command line: `python -m importtrace [options] (script | -m module | -c code) [args]`, and the
 `show`, `why` and `check` subcommands.
 
-The program runs in a child interpreter (same executable, same flags) that imports only importtrace's
+The program runs in a child interpreter (same executable, same options) that imports only importtrace's
 recording modules; this process parses arguments, waits, and renders, so nothing it imports can
 turn one of the program's loads into a cache hit.
 """
@@ -62,20 +62,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _leave(status: int) -> None:
     """End this process at once with status: freeing a large trace object by object at interpreter exit
     took 0.2 s for 100,000 events.  Only the parent does this; the traced program ends as it would.
-    Not when something still has work at exit or is watching (coverage's atexit save, cProfile)."""
+    Not when something still has work at exit or is watching (coverage's atexit save, cProfile), except
+    under python -i: its prompt is the program's (in the child), and this process would open another."""
     import atexit
 
-    if getattr(atexit, "_ncallbacks", lambda: 1)() or sys.gettrace() is not None or sys.getprofile() is not None:
-        return
-    monitoring = getattr(sys, "monitoring", None)  # 3.12+: cProfile and coverage may watch through it
-    if monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6)):
+    inspect = bool(sys.flags.inspect)
+    if inspect:
+        atexit._run_exitfuncs()
+    elif _watched():
         return
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):
-        return  # a closed or broken stream: let the interpreter's own exit report it as usual
+        if not inspect:
+            return  # a closed or broken stream: let the interpreter's own exit report it as usual
     os._exit(status)
+
+
+def _watched() -> bool:
+    """Whether something still has work at exit (atexit handlers) or watches this process."""
+    import atexit
+
+    if getattr(atexit, "_ncallbacks", lambda: 1)() or sys.gettrace() is not None or sys.getprofile() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)  # 3.12+: cProfile and coverage may watch through it
+    return monitoring is not None and any(monitoring.get_tool(tool) is not None for tool in range(6))
 
 
 def _main(args: list[str]) -> int:
@@ -313,45 +325,6 @@ def _check_target(mode: str, target: str) -> None:
             raise UsageError("No module named %r" % top)
 
 
-def interpreter_flags() -> list[str]:
-    """The command-line flags of this interpreter, to start the child with the same ones."""
-    flags = sys.flags
-    args: list[str] = []
-    for name, opt in (
-        ("debug", "d"),
-        ("dont_write_bytecode", "B"),
-        ("no_site", "S"),
-        ("verbose", "v"),
-        ("bytes_warning", "b"),
-        ("quiet", "q"),
-        ("optimize", "O"),
-        ("inspect", "i"),
-    ):
-        value = getattr(flags, name, 0)
-        if value and name != "inspect":
-            args.append("-" + opt * int(value))
-    if flags.isolated:
-        args.append("-I")
-    else:
-        if flags.ignore_environment:
-            args.append("-E")
-        if flags.no_user_site:
-            args.append("-s")
-        if getattr(flags, "safe_path", False):
-            args.append("-P")
-    warnoptions = list(sys.warnoptions)
-    if flags.bytes_warning > 1 and "error::BytesWarning" in warnoptions:
-        warnoptions.remove("error::BytesWarning")
-    elif flags.bytes_warning and "default::BytesWarning" in warnoptions:
-        warnoptions.remove("default::BytesWarning")
-    if flags.dev_mode and "default" in warnoptions:
-        warnoptions.remove("default")
-    args.extend("-W" + opt for opt in warnoptions)
-    for key, value in getattr(sys, "_xoptions", {}).items():
-        args.extend(("-X", key if value is True else "%s=%s" % (key, value)))
-    return args
-
-
 def _run(args: list[str]) -> int:
     parser = _parser(None)
     options, mode, target, program_args = split_target(args, parser)
@@ -392,13 +365,20 @@ def run_program(
 
 
 def child_command(
-    mode: str, target: str, args: list[str], out: str, stream_path: str = "", explain: bool = False
+    mode: str,
+    target: str,
+    args: list[str],
+    out: str,
+    stream_path: str = "",
+    explain: bool = False,
 ) -> list[str]:
-    """The command that runs the program traced in a child interpreter (same executable and flags),
-    handing the trace over as a marshal file at ``out``.  The benchmarks time exactly this command."""
+    """The command that runs the program traced in a child interpreter (same executable, and the
+    interpreter options this one was given), handing the trace over as a marshal file at ``out``.
+    The benchmarks time exactly this command."""
     import importtrace
 
     from ._child import BOOT
+    from ._interpreter import interpreter_command
 
     pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(importtrace.__file__)))
     boot = ["-c", BOOT] if mode == "code" else [os.path.join(pkgdir, "importtrace", "_boot.py")]
@@ -407,15 +387,17 @@ def child_command(
         path0 = os.path.dirname(os.path.realpath(abspath))  # python resolves the script's symlinks
     else:
         path0 = os.getcwd() if mode == "module" else ""
-    options = "explain" if explain else ""
+    argv0, interpreter, letters = interpreter_command()
+    options = ",".join(name for name, on in (("explain", explain), ("x", "x" in letters)) if on)
     return [
         sys.executable,
-        *interpreter_flags(),
+        *interpreter,
         *boot,
         pkgdir,
         out,
         stream_path,
         options,
+        argv0,
         mode,
         target,
         abspath,
@@ -482,38 +464,10 @@ def read_child_trace(path: str) -> Trace | None:
 
 
 def _spawn(cmd: list[str]) -> int:
-    """Start the child, let Ctrl-C reach it (not us), forward termination signals, wait."""
-    import signal
+    """Run the child, passing on the signals sent to this process (see importtrace._spawn)."""
+    from ._spawn import run
 
-    if not hasattr(os, "posix_spawn"):
-        import subprocess
-
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            return subprocess.call(cmd)
-        finally:
-            signal.signal(signal.SIGINT, old)
-    sigint = signal.getsignal(signal.SIGINT)
-    reset = () if sigint == signal.SIG_IGN else (signal.SIGINT,)
-    forwarded = [s for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT) if signal.getsignal(s) != signal.SIG_IGN]
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, *forwarded)}
-    pid = os.posix_spawn(cmd[0], cmd, os.environ, setsigdef=reset)
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal sends Ctrl-C to the child too
-
-        def forward(signum: int, frame: Any) -> None:
-            try:
-                os.kill(pid, signum)
-            except OSError:
-                pass
-
-        for s in forwarded:
-            signal.signal(s, forward)
-        _, status = os.waitpid(pid, 0)
-    finally:
-        for s, handler in saved.items():
-            signal.signal(s, handler)
-    return os.waitstatus_to_exitcode(status)
+    return run(cmd)
 
 
 def _report(

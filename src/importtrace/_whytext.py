@@ -28,11 +28,17 @@ def _ms(ns: int | None) -> str:
     return "?" if ns is None else "%.2f ms" % (ns / 1e6)
 
 
+_PRELOADED = "was already loaded when the trace started (in sys.modules before the first traced line)"
+
+
 def why_text(trace: Trace, module: str) -> str:
     """Explain how module got into the program: one row per import statement in the chain, from the
     program down to the module, then every other request for it."""
     requests = trace.requests(module)
+    preloaded = module in trace.preloaded
     if not requests:
+        if preloaded:
+            return "%s was not imported in this trace; it %s\n" % (safe(module), _PRELOADED)
         return "%s was not imported in this trace\n" % safe(module)
     lines = []
     chain = trace.why(module)
@@ -48,6 +54,8 @@ def why_text(trace: Trace, module: str) -> str:
             "  %-*s  loaded from %s (%s, %s)"
             % (width, safe(last.name), safe(last.origin or "?"), last.module_type or "?", _ms(last.duration))
         )
+    elif preloaded:
+        lines.append("%s %s, so importing it only fetched it from sys.modules" % (safe(module), _PRELOADED))
     else:
         lines.append("%s was requested but never loaded in this trace" % safe(module))
     others = [e for e in requests if not chain or e is not chain[-1]]
