@@ -200,14 +200,22 @@ def max_modules_finding(trace: Trace, limit: int, pattern: "Optional[str]" = Non
 
 
 def import_time(trace: Trace) -> int:
-    """Nanoseconds spent importing: the outermost searches, loads and reloads, added up.  Unobserved
-    loads have no time; cache hits are too cheap to count."""
+    """Nanoseconds spent importing: the outermost searches, loads and reloads, added up; inside the
+    program's own ``__main__`` (a command-line trace's root), its imports, not the script's run time.
+    Unobserved loads have no time; cache hits are too cheap to count."""
     total = 0
     for e in trace.events:
-        if e.kind in ("search", "load", "reload") and e.duration is not None and trace.parent(e) is None:
-            if not own(e.name):
+        if e.kind in ("search", "load", "reload") and e.duration is not None and not own(e.name):
+            parent = trace.parent(e)
+            if (parent is None and not is_program(e)) or (parent is not None and is_program(parent)):
                 total += e.duration
     return total
+
+
+def is_program(event: Event) -> bool:
+    """The program itself: a command-line trace's root load of ``__main__``, which no statement imported
+    (its duration is the script's whole run)."""
+    return event.name == "__main__" and event.parent is None and not (event.where or event.importer)
 
 
 def cycles(trace: Trace, pattern: "Optional[str]" = None, stdlib: bool = False) -> "list[tuple[Event, str]]":
@@ -270,7 +278,7 @@ def chain_links(trace: Trace, event: Event, target: "Optional[str]" = None) -> "
     """``['app/cli.py:3 imported app.report', 'app/report.py:1 imported pandas']``: each import
     statement from the outermost one down to event (whose module may be named as ``target``)."""
     chain = [*trace.ancestors(event), event]
-    if len(chain) > 1 and chain[0].name == "__main__" and not (chain[0].where or chain[0].importer):
+    if len(chain) > 1 and is_program(chain[0]):
         del chain[0]  # the program itself (a command-line trace's root): no statement imported it
     links = []
     head = chain[0]
