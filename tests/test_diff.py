@@ -1,0 +1,406 @@
+"""`importtrace diff` and importtrace.diff(): two versions of a real package, recorded for real (the
+command line in fresh interpreters, the library in process), compared."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import importtrace
+from importtrace._diff import Diff, compare, median
+
+PARTS = {"heavy/parts/p%d.py" % i: "X = %d\n" % i for i in range(10)}
+V1 = {
+    "app/__init__.py": "",
+    "app/cli.py": "import app.report\nimport app.util\nimport app.legacy\n",
+    "app/report.py": """\
+        def render():
+            import heavy.engine
+            return heavy.engine.run()
+        """,
+    "app/util.py": "X = 1\n",
+    "app/legacy.py": "import app.legacy_helpers\n",
+    "app/legacy_helpers.py": "",
+    "heavy/__init__.py": "",
+    "heavy/engine.py": """\
+        import colorsys
+        from heavy.parts import p0, p1, p2, p3, p4, p5, p6, p7, p8, p9
+
+        def run():
+            return 1
+        """,
+    "heavy/parts/__init__.py": "",
+    **PARTS,
+}
+# The change under review: heavy imported eagerly, app.util now first imported by app.report, a new
+# optional import that fails, a circular import between app.a and app.b, app.legacy gone.
+V2 = {
+    **{k: v for k, v in V1.items() if not k.startswith("app/legacy")},
+    "app/cli.py": "import app.report\nimport app.util\nimport app.a\n",
+    "app/report.py": """\
+        import heavy.engine
+        import app.util
+
+        def render():
+            return heavy.engine.run()
+        """,
+    "app/util.py": """\
+        try:
+            import not_installed_xyz
+        except ImportError:
+            pass
+        X = 1
+        """,
+    "app/a.py": "from app import b\nA = 1\n",
+    "app/b.py": "from app import a\n",
+}
+HEAVY = ["heavy", "heavy.engine", "colorsys", "heavy.parts", *("heavy.parts.p%d" % i for i in range(10))]
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def importtrace_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "importtrace", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def versions(tmp_path: Path) -> tuple[Path, Path]:
+    return write(tmp_path / "v1", V1), write(tmp_path / "v2", V2)
+
+
+@pytest.fixture
+def recorded(versions: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """Each version's start-up recorded by the command line, as a user would: one trace file each."""
+    files = []
+    for root, name in zip(versions, ("before.jsonl", "after.jsonl")):
+        out = tmp_path / name
+        done = importtrace_cli("--format", "jsonl", "-o", str(out), "-c", "import app.cli", cwd=root)
+        assert done.returncode == 0, done.stderr
+        files.append(out)
+    return files[0], files[1]
+
+
+# --- the facts ----------------------------------------------------------------------------------------
+
+
+def test_the_diff_names_the_line_that_pulled_in_a_heavy_module(recorded: tuple[Path, Path]) -> None:
+    d = importtrace.diff(*recorded)
+    assert not d.same_modules
+    group, cycle = d.added  # biggest first: one import statement brought all of heavy's modules
+    assert cycle.name == "app.a" and cycle.modules == ["app.a", "app.b"]
+    assert group.name == "heavy.engine" and group.roots == ["heavy", "heavy.engine"]
+    assert sorted(group.modules) == sorted(HEAVY) and group.modules[:2] == ["heavy", "heavy.engine"]
+    assert group.stdlib == 1  # colorsys
+    assert group.chain[0] == "<string>:1 imported app.cli"
+    assert group.chain[1].endswith("app/cli.py:1 imported app.report")
+    assert group.chain[-1].endswith("v2/app/report.py:1 imported heavy.engine")
+    assert sorted(d.added_modules) == sorted([*HEAVY, "app.a", "app.b"])
+
+
+def test_modules_no_longer_loaded_are_grouped_with_their_chain_before(recorded: tuple[Path, Path]) -> None:
+    d = importtrace.diff(*recorded)
+    (gone,) = d.removed
+    assert gone.name == "app.legacy" and gone.modules == ["app.legacy", "app.legacy_helpers"]
+    assert gone.chain[-1].endswith("v1/app/cli.py:3 imported app.legacy")
+
+
+def test_new_cycle_new_failure_and_changed_importer(recorded: tuple[Path, Path]) -> None:
+    d = importtrace.diff(*recorded)
+    (cycle,) = d.new_cycles
+    assert (cycle.importer, cycle.module) == ("app.b", "app.a")
+    assert cycle.headline == "app.b imported app.a while app.a was still initialising"
+    assert cycle.chain[-1].endswith("app/b.py:1 imported app.a (from app import a)")
+    assert d.resolved_cycles == []
+    (failure,) = d.new_failures
+    assert failure.headline == "not_installed_xyz was not found"
+    assert failure.chain[-1].endswith("v2/app/util.py:2 asked for not_installed_xyz (not found)")
+    (change,) = [c for c in d.importer_changes if not c.stdlib]
+    assert (change.module, change.before, change.after) == ("app.util", "app.cli", "app.report")
+    assert change.before_chain[-1].endswith("v1/app/cli.py:2 imported app.util")
+    assert change.after_chain[-1].endswith("v2/app/report.py:2 imported app.util")
+
+
+def test_the_reverse_diff_swaps_new_and_resolved(recorded: tuple[Path, Path]) -> None:
+    d = importtrace.diff(recorded[1], recorded[0])
+    assert [g.name for g in d.added] == ["app.legacy"] and [g.name for g in d.removed] == ["heavy.engine", "app.a"]
+    assert d.new_cycles == [] and [c.module for c in d.resolved_cycles] == ["app.a"]
+    assert d.new_failures == [] and [f.module for f in d.resolved_failures] == ["not_installed_xyz"]
+
+
+def test_a_run_against_itself_is_the_same(recorded: tuple[Path, Path]) -> None:
+    d = importtrace.diff(recorded[1], recorded[1])
+    assert d.same_modules and not (d.new_cycles or d.new_failures or d.importer_changes)
+    assert d.import_time.change == 0 and d.subtrees == []
+
+
+def test_to_dict_is_json_ready_and_complete(recorded: tuple[Path, Path]) -> None:
+    data = json.loads(json.dumps(importtrace.diff(*recorded).to_dict()))
+    assert data["format"] == "importtrace-diff" and data["same_modules"] is False
+    assert data["added"][0]["name"] == "heavy.engine" and data["removed"][0]["name"] == "app.legacy"
+    assert data["new_cycles"][0]["importer"] == "app.b" and data["new_failures"][0]["module"] == "not_installed_xyz"
+    assert data["import_time"]["beyond_noise"] is None  # one run a side: no measure of the noise
+    assert data["before"]["runs"] == 1 and data["after"]["program"] == "-c 'import app.cli'"
+
+
+# --- the command line -------------------------------------------------------------------------------
+
+
+def test_text_report_and_exit_status(recorded: tuple[Path, Path], tmp_path: Path) -> None:
+    done = importtrace_cli("diff", str(recorded[0]), str(recorded[1]), cwd=tmp_path)
+    assert done.returncode == 1 and done.stderr == ""
+    out = done.stdout
+    assert "modules loaded: 7 -> 21 (16 new, 2 gone)" in out
+    assert "+ heavy.engine and its imports: 14 modules (1 standard library)" in out
+    assert "      v2/app/report.py:1 imported heavy.engine\n" in out
+    assert "- app.legacy and its imports: 2 modules" in out
+    assert "! app.b imported app.a while app.a was still initialising" in out
+    assert "! not_installed_xyz was not found" in out
+    assert "~ app.util: imported by app.cli, now by app.report" in out
+    assert "one run a side, so this may be noise" in out
+    assert "\x1b[" not in out  # no colour in a pipe
+    same = importtrace_cli("diff", str(recorded[0]), str(recorded[0]), cwd=tmp_path)
+    assert same.returncode == 0 and "(the same modules)" in same.stdout
+
+
+def test_markdown_and_json(recorded: tuple[Path, Path], tmp_path: Path) -> None:
+    md = importtrace_cli("diff", "--format", "markdown", str(recorded[0]), str(recorded[1]), cwd=tmp_path)
+    assert md.returncode == 1
+    assert md.stdout.startswith("### importtrace diff: modules loaded: 7 → 21 (16 new, 2 gone)\n")
+    assert "- **`heavy.engine`** and its imports: 14 modules (1 standard library)" in md.stdout
+    assert "  - `v2/app/report.py:1 imported heavy.engine`" in md.stdout
+    assert "| **total** |" in md.stdout
+    out = tmp_path / "diff.json"
+    js = importtrace_cli("diff", "-f", "json", "-o", str(out), str(recorded[0]), str(recorded[1]), cwd=tmp_path)
+    assert js.returncode == 1 and js.stdout == ""
+    assert json.loads(out.read_text())["added"][0]["chain"][-1] == "v2/app/report.py:1 imported heavy.engine"
+
+
+def test_rules_decide_the_exit_status_and_name_the_chain(recorded: tuple[Path, Path], tmp_path: Path) -> None:
+    before, after = str(recorded[0]), str(recorded[1])
+    held = importtrace_cli("diff", "--max-new-modules", "16", before, after, cwd=tmp_path)
+    assert held.returncode == 0 and "Rules: all hold (max-new-modules 16)" in held.stdout
+    failed = importtrace_cli("diff", "--max-new-modules", "0", "--forbid", "heavy.parts", before, after, cwd=tmp_path)
+    assert failed.returncode == 1
+    lines = failed.stdout.split("Rules: 2 rules failed\n")[1].splitlines()
+    assert lines[0] == "FAILED max-new-modules 0: 16 new modules, more than 0"
+    assert lines[1] == "    heavy.engine and its imports, 14 modules"
+    assert lines[4] == "        v2/app/report.py:1 imported heavy.engine"
+    forbid = lines.index("FAILED forbid heavy.parts: heavy.parts was imported")
+    assert lines[forbid + 3] == "    v2/app/report.py:1 imported heavy.engine"
+    assert lines[forbid + 4].endswith("heavy/engine.py:2 imported heavy.parts")
+    js = importtrace_cli(
+        "diff", "-f", "json", "--forbid", "pandas", "--forbid", "colorsys", before, after, cwd=tmp_path
+    )
+    rules = json.loads(js.stdout)["rules"]
+    assert [(r["rule"], r["passed"]) for r in rules] == [("forbid pandas", True), ("forbid colorsys", False)]
+    assert js.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: [str(d / "nope.jsonl"), str(d / "nope.jsonl")], "nope.jsonl: no such file or directory"),
+        (lambda d: [str(d / "empty"), str(d / "empty")], "empty: no trace files (*.jsonl) in this directory"),
+        (lambda d: [str(d / "bad.jsonl"), str(d / "bad.jsonl")], "bad.jsonl:1: not valid JSON"),
+        (lambda d: [str(d / "mixed"), str(d / "mixed")], "traced another program"),
+        (lambda d: ["--max-slowdown", "5", str(d / "one.jsonl"), str(d / "one.jsonl")], "needs repeated runs"),
+        (lambda d: ["--format", "html", str(d / "one.jsonl"), str(d / "one.jsonl")], "unknown diff format 'html'"),
+        (lambda d: ["--max-new-modules", "-1", str(d / "one.jsonl"), str(d / "one.jsonl")], "--max-new-modules"),
+        (lambda d: [str(d / "one.jsonl")], "the following arguments are required: AFTER"),
+    ],
+)
+def test_bad_input_is_one_line_and_status_2(tmp_path: Path, make: object, message: str) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("not a trace")
+    (tmp_path / "bad.jsonl").write_text("{oops\n")
+    trace = importtrace.Trace([], {"program": {"mode": "code", "target": "pass", "args": []}, "python": "3.11.7"})
+    trace.save(tmp_path / "one.jsonl")
+    (tmp_path / "mixed").mkdir()
+    trace.save(tmp_path / "mixed" / "run-001.jsonl")
+    trace.header["program"]["target"] = "import app"
+    trace.save(tmp_path / "mixed" / "run-002.jsonl")
+    done = importtrace_cli("diff", *make(tmp_path), cwd=tmp_path)  # type: ignore[operator]
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+
+
+# --- repeated runs: --runs N, directories, medians -----------------------------------------------------
+
+
+def test_runs_record_a_directory_and_keep_the_programs_status(versions: tuple[Path, Path], tmp_path: Path) -> None:
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    (folder / "run-009.jsonl").write_text("left from an earlier recording")
+    (folder / "notes.txt").write_text("mine")
+    code = "import app.cli, sys; print('ran'); sys.exit(3)"
+    done = importtrace_cli("--runs", "3", "-o", str(folder), "-c", code, cwd=versions[0])
+    assert done.returncode == 3
+    assert done.stdout == "ran\n" * 3
+    assert done.stderr.endswith("(run-001.jsonl to run-003.jsonl); 3 runs exited with status 3\n"), done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt", "run-001.jsonl", "run-002.jsonl", "run-003.jsonl"]
+    d = importtrace.diff(folder, str(folder))
+    assert d.before.runs == 3 and d.same_modules and d.import_time.beyond_noise is False
+    assert [len(importtrace.load(p).loaded("app*")) for p in sorted(folder.glob("run-*"))] == [6, 6, 6]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--runs", "2", "-c", "pass"], "--runs N needs -o DIR"),
+        (["--runs", "0", "-o", "d", "-c", "pass"], "--runs must be 1 or more"),
+        (["--runs", "2", "-o", "d", "--format", "tree", "-c", "pass"], "--format tree does not apply"),
+        (["--runs", "2", "-o", "d", "--why", "json", "-c", "pass"], "--why does not apply"),
+        (["--runs", "2", "-o", "file.txt", "-c", "pass"], "is a file"),
+    ],
+)
+def test_runs_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "file.txt").write_text("")
+    done = importtrace_cli(*args, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    assert not (tmp_path / "d").exists()
+
+
+# --- time and noise, with a clock the test controls ----------------------------------------------------
+#
+# Each in-process run reads a clock that advances a fixed step per reading: run-to-run noise is a run
+# that is uniformly a few per cent faster or slower, as on a busy machine, and the numbers are exact.
+
+BEFORE_STEPS = [1000, 1030, 980, 1050, 970]  # median 1000, spread 80
+AFTER_STEPS = [990, 1040, 1010, 960, 1020]  # median 1010, spread 80: the medians differ by less than the spread
+
+
+def record(root: Path, steps: list[int]) -> list[importtrace.Trace]:
+    """Import app.cli afresh from root once per step (after one warm-up run), each run on its own clock."""
+    sys.path.insert(0, str(root))
+    importlib.invalidate_caches()
+    try:
+        traces = []
+        for step in [steps[0], *steps]:
+            with importtrace.trace(clock=itertools.count(0, step).__next__) as t, importtrace.fresh_import("app.cli"):
+                pass
+            traces.append(t.trace)
+        return traces[1:]
+    finally:
+        sys.path.remove(str(root))
+
+
+@pytest.fixture
+def runs(versions: tuple[Path, Path]) -> Iterator[dict[str, list[importtrace.Trace]]]:
+    v1, v2 = versions
+    yield {
+        "v1": record(v1, BEFORE_STEPS),
+        "v1 again": record(v1, AFTER_STEPS),
+        "v2": record(v2, AFTER_STEPS),
+    }
+
+
+def test_noise_alone_reports_no_time_change(runs: dict[str, list[importtrace.Trace]]) -> None:
+    d = importtrace.diff(runs["v1"], runs["v1 again"])
+    assert d.repeated and d.same_modules
+    total = d.import_time
+    assert total.change != 0 and abs(total.change) <= max(total.spread)  # it did change, by less than the noise
+    assert total.beyond_noise is False and d.subtrees == []
+    assert d.check(max_slowdown=0) == []
+    text = _render(d)
+    assert "Import time, medians of 5 and 5 runs: " in text and ": within the noise (" in text
+    assert "no subtree's time changed beyond the noise" in text
+
+
+def test_a_real_slowdown_is_beyond_the_noise_and_named(runs: dict[str, list[importtrace.Trace]]) -> None:
+    d = importtrace.diff(runs["v1"], runs["v2"])
+    assert d.import_time.beyond_noise is True and d.import_time.change > 0
+    top = d.subtrees[0]
+    assert top.module == "heavy.engine" and top.before == 0 and top.beyond_noise
+    assert top.chain[-1].endswith("v2/app/report.py:1 imported heavy.engine")
+    # app.report got slower only because of heavy.engine: the list names heavy.engine, not every module above
+    assert "app.report" not in [s.module for s in d.subtrees] and "app.cli" not in [s.module for s in d.subtrees]
+    (failure,) = d.check(max_slowdown=10)
+    assert failure.rule == "max-slowdown 10%" and "medians of 5 and 5 runs" in failure.message
+    assert failure.chains[0][0].startswith("heavy.engine 0.00 -> ")
+    assert failure.chains[0][-1].endswith("v2/app/report.py:1 imported heavy.engine")
+    assert d.check(max_slowdown=10_000) == []
+
+
+def test_medians_over_the_runs(runs: dict[str, list[importtrace.Trace]]) -> None:
+    d = importtrace.diff(runs["v1"], runs["v1 again"])
+    before = [importtrace._assertions.import_time(t) for t in runs["v1"]]
+    assert d.import_time.before_runs == before and d.import_time.before == median(before)
+    assert median([3, 1, 2]) == 2 and median([4, 1, 2, 3]) == 2  # the mean of the middle two, in whole ns
+
+
+def test_assert_diff_names_the_chain(runs: dict[str, list[importtrace.Trace]]) -> None:
+    importtrace.assert_diff(importtrace.diff(runs["v1"], runs["v1 again"]))
+    with pytest.raises(AssertionError) as info:
+        importtrace.assert_diff(importtrace.diff(runs["v1"], runs["v2"]))
+    message = str(info.value)
+    assert message.startswith("FAILED max-new-modules 0: 16 new modules, more than 0\n")
+    assert "v2/app/report.py:1 imported heavy.engine" in message
+    importtrace.assert_diff(importtrace.diff(runs["v1"], runs["v2"]), max_new_modules=None, forbid=["pandas"])
+    with pytest.raises(ValueError, match="max_new_modules must be"):
+        importtrace.assert_diff(importtrace.diff(runs["v1"], runs["v2"]), max_new_modules=-1)
+
+
+def test_runs_that_disagree_are_noted(runs: dict[str, list[importtrace.Trace]]) -> None:
+    mixed = [runs["v1"][0], runs["v2"][0]]  # the same program (in process: no program header) that loaded more once
+    d = importtrace.diff(runs["v1"], mixed)
+    assert sorted(d.after.unsteady) == sorted([*d.added_modules, "app.legacy", "app.legacy_helpers"])
+    assert "only some of the after runs loaded 18 modules" in _render(d)
+
+
+def _render(d: Diff) -> str:
+    from importtrace.renderers.diff import render_diff
+
+    return render_diff(d)
+
+
+def test_compare_needs_traces_on_both_sides() -> None:
+    with pytest.raises(ValueError, match="at least one trace"):
+        compare([], [importtrace.Trace([])])
+
+
+def test_the_fixture_compares_with_a_saved_baseline(
+    pytester: pytest.Pytester, versions: tuple[Path, Path], tmp_path: Path
+) -> None:
+    v1, v2 = versions
+    baseline = tmp_path / "baseline.jsonl"
+    record(v1, [1000])[0].save(baseline)
+    pytester.syspathinsert(v2)
+    pytester.makepyfile(
+        test_startup=f"""
+        BASELINE = {str(baseline)!r}
+
+        def test_no_new_modules(import_trace):
+            import_trace.fresh_import("app.cli")
+            import_trace.assert_diff(BASELINE)
+
+        def test_within_the_budget(import_trace):
+            import_trace.fresh_import("app.cli")
+            d = import_trace.diff(BASELINE)
+            assert [g.name for g in d.added] == ["heavy.engine", "app.a"] and import_trace.recording
+            import_trace.assert_diff(BASELINE, max_new_modules=len(d.added_modules), forbid=["pandas"])
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*AssertionError: FAILED max-new-modules 0: * new modules, more than 0",
+            "*app/report.py:1 imported heavy.engine",
+        ]
+    )
