@@ -5,20 +5,24 @@ PYTEST_DONT_REWRITE
 ``compare(before, after)`` is a pure function of two lists of Traces (each list: repeated runs of one
 program) that returns a ``Diff`` of plain facts: modules loaded on one side only, grouped by the import
 that brought them in with its chain of statements; new and resolved circular and failed imports;
-modules whose importer changed; import time, judged against the spread of the runs.  ``check`` judges
+modules whose importer changed; import time, judged against the noise of the runs.  ``check`` judges
 a Diff against CI rules; importtrace.renderers.diff shows it.  ``runs_of`` turns what users pass (trace
 files, directories of them, Traces) into those lists.  Nothing here touches the import system.
 
 Modules are identified by name.  With several runs a side, a module counts as loaded on that side if
 any run loaded it, and its facts (chain, importer, cycles) come from the first run (in file-name order)
-that shows them.  Times are medians over the runs; see ``beyond_noise`` for when a change counts.
+that shows them.  Times are medians over the runs; a change counts as more than noise when a rank
+test (Mann-Whitney U, exact, two-sided) finds the two sides' runs ordered unevenly enough that noise
+alone would do it at most once in 100 (``ALPHA``): see ``rank_test`` and ``TimeChange.beyond_noise``.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Union
 
 from ._assertions import (
@@ -48,6 +52,10 @@ __all__ = ["Cycle", "Diff", "DiffRules", "FailedImport", "Group", "ImporterChang
 #: changed subtrees inside a module that add up to this share of its change (same direction) explain it
 EXPLAINS = 0.8
 TOP = 5  # subtrees listed by default
+#: a time change is beyond the noise when the rank test's p-value is at most this
+ALPHA = 0.01
+#: subtree changes smaller than this share of the import time are not listed
+MATERIAL = 0.01
 
 
 @dataclass
@@ -97,6 +105,8 @@ class FailedImport:
     #: ``"ValueError: message"`` when the module's code raised; None when no finder found it
     error: str | None
     chain: list[str]
+    #: asked for by the standard library (which probes for optional modules: copy asks for org.python)
+    stdlib: bool = False
 
     @property
     def headline(self) -> str:
@@ -152,18 +162,19 @@ class TimeChange:
         return 100.0 * self.change / self.before if self.before else None
 
     @property
-    def spread(self) -> tuple[int, int]:
-        """Max - min of the runs on each side (before, after): how much the times vary by themselves."""
-        return _spread(self.before_runs), _spread(self.after_runs)
+    def p_value(self) -> float | None:
+        """How likely noise alone orders the runs at least this unevenly (rank_test); None with one run."""
+        if len(self.before_runs) < 2 or len(self.after_runs) < 2:
+            return None
+        return rank_test(self.before_runs, self.after_runs)
 
     @property
     def beyond_noise(self) -> bool | None:
-        """Whether the change is more than noise: with at least two runs on each side, the medians must
-        differ by more than the spread (max - min) of the runs on either side; with one run on a side
-        there is no measure of the noise, and the answer is None."""
-        if len(self.before_runs) < 2 or len(self.after_runs) < 2:
+        """Whether the change is more than noise: the rank test's p-value is at most ALPHA.  None when
+        there are too few runs for any result to get there (fewer than 5 a side; see enough_runs)."""
+        if not enough_runs(len(self.before_runs), len(self.after_runs)):
             return None
-        return abs(self.change) > max(self.spread)
+        return self.change != 0 and rank_test(self.before_runs, self.after_runs) <= ALPHA
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,7 +184,7 @@ class TimeChange:
             "change": self.change,
             "percent": None if self.percent is None else round(self.percent, 1),
             "beyond_noise": self.beyond_noise,
-            "spread": list(self.spread),
+            "p_value": None if self.p_value is None else round(self.p_value, 4),
             "before_runs": self.before_runs,
             "after_runs": self.after_runs,
             **({} if self.module is None else {"chain": self.chain}),
@@ -231,7 +242,7 @@ class Diff:
 
     @property
     def repeated(self) -> bool:
-        """Both sides have several runs, so time changes are judged against their spread."""
+        """Both sides have several runs (enough_runs says whether enough to judge time changes)."""
         return self.before.runs > 1 and self.after.runs > 1
 
     def check(
@@ -342,8 +353,12 @@ class _Side:
                 if e.kind == "search" and e.reason == "probe":
                     continue
                 error = "%s: %s" % (e.error.get("type"), e.error.get("message")) if e.error else None
-                found[e.name] = FailedImport(e.name, error, run.chain(e))
+                by_stdlib = e.importer is not None and self.stdlib(e.importer)
+                found[e.name] = FailedImport(e.name, error, run.chain(e), by_stdlib)
         return found
+
+
+_Unit = tuple[str, list[str], _Side, list[str]]  # a subtree: its label, the loads it times, its side, chain
 
 
 def compare(
@@ -356,32 +371,38 @@ def compare(
     old, new = _Side(before), _Side(after)
     added = _groups([n for n in new.first if n not in old.first], new)
     removed = _groups([n for n in old.first if n not in new.first], old)
+    units = [(g.name, timed, new, g.chain) for g, timed in added] + [
+        (g.name, timed, old, g.chain) for g, timed in removed
+    ]
 
     old_cycles, new_cycles = old.cycles(), new.cycles()
     old_failed, new_failed = old.failures(), new.failures()
-    total = TimeChange(None, [r.time for r in old.runs], [r.time for r in new.runs], [])
+    total = TimeChange(None, [r.time for r in old.runs], [r.time for r in new.runs])
     return Diff(
         _info(labels[0], before, old),
         _info(labels[1], after, new),
-        added,
-        removed,
+        [g for g, _ in added],
+        [g for g, _ in removed],
         [c for key, c in new_cycles.items() if key not in old_cycles],
         [c for key, c in old_cycles.items() if key not in new_cycles],
         [f for name, f in new_failed.items() if name not in old_failed],
         [f for name, f in old_failed.items() if name not in new_failed],
         _importer_changes(old, new),
         total,
-        _subtrees(old, new, added, removed, top),
+        _subtrees(old, new, units, total, top),
         list(after),
     )
 
 
-def _groups(names: list[str], side: _Side) -> list[Group]:
+def _groups(names: list[str], side: _Side) -> list[tuple[Group, list[str]]]:
     """Modules of one side only, grouped by the import statement that loaded the outermost of them in
-    each one's chain of loads; biggest groups first (module counts are stable from run to run, times
-    are not)."""
+    each one's chain of loads; a module that one of them imported after it had loaded (a package's lazy
+    ``__getattr__``, a function it ran) joins its importer's group.  Biggest groups first (module counts
+    are stable from run to run, times are not).  With each group, the loads its time is the sum of:
+    those not inside another of its loads."""
     wanted = set(names)
     up: dict[str, str] = {}
+    tops: set[str] = set()  # not inside another load of the side's new modules
     for name in names:
         run, event = side.first[name]
         up[name] = name
@@ -389,6 +410,10 @@ def _groups(names: list[str], side: _Side) -> list[Group]:
             if ancestor.kind == "load" and ancestor.name in wanted:
                 up[name] = ancestor.name
                 break
+        else:
+            tops.add(name)
+            if event.importer in wanted:
+                up[name] = event.importer
     members: dict[tuple[str | None, str], tuple[list[str], list[str]]] = {}  # statement -> roots, modules
     for name in names:
         root, seen = name, {name}
@@ -404,11 +429,12 @@ def _groups(names: list[str], side: _Side) -> list[Group]:
         group = Group(roots, modules, [], sum(1 for m in modules if side.stdlib(m)), None)
         run, event = side.first[group.named[0]]
         group.chain = run.chain(event)
-        times = side.load_times(roots)
+        timed = [m for m in modules if m in tops]
+        times = side.load_times(timed)
         group.time = None if times is None else median(times)
-        groups.append(group)
+        groups.append((group, timed))
     order = {name: i for i, name in enumerate(names)}
-    groups.sort(key=lambda g: (-len(g.modules), order[g.roots[0]]))
+    groups.sort(key=lambda g: (-len(g[0].modules), order[g[0].roots[0]]))
     return groups
 
 
@@ -445,25 +471,27 @@ def _importer_changes(old: _Side, new: _Side) -> list[ImporterChange]:
     return changes
 
 
-def _subtrees(old: _Side, new: _Side, added: list[Group], removed: list[Group], top: int) -> list[TimeChange]:
+def _subtrees(old: _Side, new: _Side, groups: list[_Unit], total: TimeChange, top: int) -> list[TimeChange]:
     """The subtrees whose load time changed most: each group of new or gone modules as one (the import
-    statement that brought them), and each module loaded on both sides.  With repeated runs only
-    changes beyond the noise count.  A module is left out when the nearest changed subtrees inside it
-    that changed in the same direction add up to at least EXPLAINS of its change: the list names where
-    the time went, not every module above it."""
-    units: list[tuple[str, list[str], _Side, list[str] | None]] = [
-        *((g.name, g.roots, new, g.chain) for g in added),
-        *((g.name, g.roots, old, g.chain) for g in removed),
-        *((name, [name], new, None) for name in new.first if name in old.first),
-    ]
+    statement that brought them), and each module loaded on both sides; changes under MATERIAL of the
+    import time left out.  With enough runs, subtrees are judged only when the total changed beyond the
+    noise, and then only their own changes beyond the noise count (testing the total first keeps many
+    subtrees from multiplying the false alarms).  A module is left out when the nearest changed
+    subtrees inside it that changed in the same direction add up to at least EXPLAINS of its change:
+    the list names where the time went, not every module above it."""
+    verdict = total.beyond_noise
+    if verdict is False:
+        return []
+    floor = MATERIAL * max(total.before, total.after)
+    units = [*groups, *((name, [name], new, []) for name in new.first if name in old.first)]
     candidates: dict[str, tuple[TimeChange, Event, _Side]] = {}
     for label, roots, side, chain in units:
         run, event = side.first[roots[0]]
         before, after = old.load_times(roots), new.load_times(roots)
         if before is None or after is None or is_program(event):
             continue  # unknown times, or the script's own run (not an import)
-        change = TimeChange(label, before, after, chain or [])
-        if change.change == 0 or change.beyond_noise is False:
+        change = TimeChange(label, before, after, chain)
+        if change.change == 0 or abs(change.change) < floor or (verdict and not change.beyond_noise):
             continue
         candidates[label] = (change, event, side)
     below: dict[str, int] = {}  # module -> the same-direction change of the nearest changed subtrees in it
@@ -550,10 +578,10 @@ def check(diff: Diff, rules: DiffRules) -> list[Failure]:
             message = "%d new modules, more than %d" % (len(new), rules.max_new_modules)
             failures.append(Failure(f"max-new-modules {rules.max_new_modules}", message, chains, notes, titled=True))
     if rules.max_slowdown is not None:
-        if not diff.repeated:
+        if diff.import_time.beyond_noise is None:
             raise ValueError(
-                "max-slowdown needs repeated runs on both sides (directories of traces recorded with --runs N), "
-                "to tell a slowdown from noise"
+                "max-slowdown needs repeated runs on both sides, at least 5 a side (directories of traces "
+                "recorded with --runs 5), to tell a slowdown from noise"
             )
         failure = _slowdown(diff, rules.max_slowdown)
         if failure is not None:
@@ -572,14 +600,13 @@ def _slowdown(diff: Diff, limit: float) -> Failure | None:
     percent = total.percent
     if not total.beyond_noise or percent is None or percent <= limit:
         return None
-    message = "import time grew %s%% (%s -> %s ms, medians of %d and %d runs; spread %s and %s ms), more than %s%%" % (
+    message = "import time grew %s%% (%s -> %s ms, medians of %d and %d runs; rank test p = %s), more than %s%%" % (
         _number(percent, 1),
         _ms(total.before),
         _ms(total.after),
         diff.before.runs,
         diff.after.runs,
-        _ms(total.spread[0]),
-        _ms(total.spread[1]),
+        _p(total.p_value),
         _number(limit),
     )
     chains = [
@@ -596,6 +623,10 @@ def _group_title(group: Group) -> str:
 def _listing(names: list[str], shown: int = 10) -> str:
     text = ", ".join(names[:shown])
     return text + (" (+%d more)" % (len(names) - shown) if len(names) > shown else "")
+
+
+def _p(value: float | None) -> str:
+    return "?" if value is None else "%.2g" % value
 
 
 def _ms(ns: int) -> str:
@@ -689,8 +720,39 @@ def median(values: Sequence[int]) -> int:
     return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) // 2
 
 
-def _spread(values: Sequence[int]) -> int:
-    return max(values) - min(values) if values else 0
+def rank_test(before: Sequence[int], after: Sequence[int]) -> float:
+    """The two-sided p-value of the Mann-Whitney U test: how likely it is that noise alone (both sides'
+    runs drawn from one distribution) orders the runs of the two sides at least this unevenly.  It uses
+    only the order of the times, so one very slow run weighs no more than a slightly slow one.  Ties
+    count half; exact for up to 40 runs in all, else the normal approximation."""
+    n, m = len(before), len(after)
+    if not n or not m:
+        return 1.0
+    u = sum((a > b) + 0.5 * (a == b) for a in after for b in before)  # pairs where after took longer
+    low = min(u, n * m - u)
+    if n + m <= 40:
+        tail = sum(_u_counts(n, m)[: math.floor(low) + 1])
+        return min(1.0, 2 * tail / math.comb(n + m, n))
+    z = (n * m / 2 - low - 0.5) / math.sqrt(n * m * (n + m + 1) / 12)
+    return min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2)))
+
+
+def enough_runs(before: int, after: int) -> bool:
+    """Whether the rank test can reach ALPHA at all with so many runs: 5 and 5, 4 and 6, 3 and 9, 2 and 19."""
+    return before >= 2 and after >= 2 and 2 / math.comb(before + after, before) <= ALPHA
+
+
+@cache
+def _u_counts(n: int, m: int) -> tuple[int, ...]:
+    """How many orderings of n and m runs give each value of U (0 to n*m): its exact distribution."""
+    if not n or not m:
+        return (1,)
+    counts = [0] * (n * m + 1)
+    for u, c in enumerate(_u_counts(n - 1, m)):  # the largest time is a run of the first side: m pairs
+        counts[u + m] += c
+    for u, c in enumerate(_u_counts(n, m - 1)):
+        counts[u] += c
+    return tuple(counts)
 
 
 # --- the library's entry points -------------------------------------------------------------------

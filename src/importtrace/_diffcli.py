@@ -25,18 +25,19 @@ that brought them in, with its chain of import statements; new and resolved circ
 imports; modules first imported by another module; import time, in total and by subtree.
 
 BEFORE and AFTER are trace files (--format jsonl -o FILE) or directories of trace files of repeated
-runs (--runs N -o DIR), whose times are then medians.  With several runs a side, a time change is
-reported only when the change in medians exceeds the spread (max - min) of the runs on either side.
-  importtrace --runs 5 -o before/ app.py --help
+runs (--runs N -o DIR), whose times are then medians.  With 5 runs a side or more, a time change
+counts only when a rank test (Mann-Whitney U) says noise alone would order the runs so unevenly at
+most once in 100; subtrees are compared only when the total changed beyond the noise.
+  importtrace --runs 10 -o before/ app.py --help
   (change the code)
-  importtrace --runs 5 -o after/ app.py --help
+  importtrace --runs 10 -o after/ app.py --help
   importtrace diff before/ after/"""
 EPILOG = """\
 exit codes (like diff's):
   0  both sides loaded the same modules; with rules: every rule holds
   1  they loaded different modules; with rules: a rule failed
   2  bad input: a missing path, a directory without trace files, a malformed trace file, runs of
-     different programs or Pythons on one side, a bad option, --max-slowdown without repeated runs"""
+     different programs or Pythons on one side, a bad option, --max-slowdown with fewer than 5 runs a side"""
 RUN_FILE = re.compile(r"run-\d+\.jsonl")
 
 
@@ -71,8 +72,8 @@ def diff_main(args: list[str]) -> int:
         "--max-slowdown",
         metavar="PERCENT",
         type=_percent,
-        help="fail if the median import time grew by more than PERCENT %% and by more than the spread of the runs "
-        "(needs repeated runs on both sides)",
+        help="fail if the median import time grew by more than PERCENT %% and beyond the noise "
+        "(needs at least 5 runs a side)",
     )
     rules_group.add_argument(
         "--forbid",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from .._check import Failure
-from .._diff import Diff, DiffRules, Group, TimeChange
+from .._diff import ALPHA, Diff, DiffRules, FailedImport, Group, TimeChange
 from ._text import esc, keep_head, paint, took
 
 FORMATS = ("text", "markdown", "json")
@@ -48,6 +48,21 @@ def _also(group: Group) -> list[str]:
     """The group's modules other than those its title names."""
     named = set(group.named)
     return [m for m in group.modules if m not in named]
+
+
+def _own_failures(failures: list[FailedImport]) -> list[tuple[str, list[str]]]:
+    return [(f.headline, f.chain) for f in failures if not f.stdlib]
+
+
+def _stdlib_failures(failures: list[FailedImport], show: Callable[[str], str] = esc) -> str:
+    """The failed imports the standard library made, in one phrase (empty if none)."""
+    names = [f.module for f in failures if f.stdlib]
+    if not names:
+        return ""
+    return "%s by the standard library (optional modules it probes for): %s" % (
+        _plural(len(names), "failed import"),
+        _listing(names, show),
+    )
 
 
 def _plural(n: int, word: str) -> str:
@@ -91,15 +106,18 @@ def _time_line(diff: Diff) -> str:
     text = "import time%s: %s -> %s (%s%s)" % (runs, took(t.before), took(t.after), _signed(t.change), _percent(t))
     verdict = t.beyond_noise
     if verdict is None:
-        return text + ": one run a side, so this may be noise (record both sides with --runs N)"
-    spread = "the runs spread %s before and %s after" % (took(t.spread[0]), took(t.spread[1]))
-    return text + (": beyond the noise (%s)" if verdict else ": within the noise (%s)") % spread
+        if not diff.repeated:
+            return text + ": one run a side, so this may be noise (record both sides with --runs 5 or more)"
+        return text + ": too few runs to tell a change from noise (the rank test needs 5 a side)"
+    if verdict:
+        return text + ": beyond the noise (rank test p = %.2g)" % (t.p_value or 0)
+    return text + ": could be noise (rank test p = %.2g; beyond the noise takes p <= %g)" % (t.p_value or 0, ALPHA)
 
 
 def _subtree_heading(diff: Diff) -> str:
-    if diff.repeated:
+    if diff.import_time.beyond_noise:
         return "Time by subtree: the largest changes beyond the noise"
-    return "Time by subtree: the largest changes (one run a side: may be noise)"
+    return "Time by subtree: the largest changes (may be noise)"
 
 
 def _subtree_change(change: TimeChange) -> str:
@@ -152,8 +170,8 @@ class _Text:
         self.groups(d.removed, "-", "removed", "Modules no longer loaded: %d, that %s brought in")
         self.findings("New circular import", [(c.headline, c.chain) for c in d.new_cycles], "!", "bad")
         self.findings("Circular import resolved", [(c.headline, c.chain) for c in d.resolved_cycles], "-", "removed")
-        self.findings("New failed import", [(f.headline, f.chain) for f in d.new_failures], "!", "bad")
-        self.findings("Failed import resolved", [(f.headline, f.chain) for f in d.resolved_failures], "-", "removed")
+        self.findings("New failed import", _own_failures(d.new_failures), "!", "bad", _stdlib_failures(d.new_failures))
+        self.findings("Failed import resolved", _own_failures(d.resolved_failures), "-", "removed")
         self.importers()
         self.times()
         for note in _notes(d):
@@ -162,9 +180,10 @@ class _Text:
             self.rules(rules, failures)
         return "\n".join(self.out) + "\n"
 
-    def chain(self, links: list[str], lead: str = "      ") -> None:
-        for link in links:
-            self.line(lead + esc(link))
+    def chain(self, links: list[str], lead: str = "      ", last: str | None = None) -> None:
+        """One link a line; ``last`` colours the last one (the statement that made the difference)."""
+        for i, link in enumerate(links):
+            self.line(lead + esc(link), last if i == len(links) - 1 else None)
 
     def groups(self, groups: list[Group], sign: str, color: str, heading: str) -> None:
         if not groups:
@@ -175,19 +194,23 @@ class _Text:
         for g in groups:
             title = "%s %s%s" % (sign, esc(g.name), " and its imports" if len(g.modules) > 1 else "")
             self.line("%s: %s" % (title, _group_size(g)), color)
-            self.chain(g.chain)
+            self.chain(g.chain, last="bold")
             also = _also(g)
             if also:
-                self.line("    also: " + _listing(also), "dim")
+                self.line("    also loaded: " + _listing(also), "dim")
 
-    def findings(self, heading: str, items: list[tuple[str, list[str]]], sign: str, color: str) -> None:
-        if not items:
+    def findings(
+        self, heading: str, items: list[tuple[str, list[str]]], sign: str, color: str, stdlib: str = ""
+    ) -> None:
+        if not items and not stdlib:
             return
         self.out.append("")
         self.line(heading + ("s" if len(items) > 1 else "") + ":", "bold")
         for headline, chain in items:
             self.line("%s %s" % (sign, esc(headline)), color)
             self.chain(chain)
+        if stdlib:
+            self.line("%s %s%s" % (sign, "and " if items else "", stdlib), "dim")
 
     def importers(self) -> None:
         changes = self.diff.importer_changes
@@ -204,7 +227,7 @@ class _Text:
                     self.line("      %s%s" % (word if i == 0 else " " * len(word), esc(link)))
         if stdlib:
             count = _plural(len(stdlib), "standard-library module")
-            self.line("~ and %s (imports reordered): %s" % (count, _listing(stdlib)), "dim")
+            self.line("~ %s%s (imports reordered): %s" % ("and " if shown else "", count, _listing(stdlib)), "dim")
 
     def times(self) -> None:
         d = self.diff
@@ -213,8 +236,8 @@ class _Text:
         sentence = _time_line(d)
         self.line(sentence[0].upper() + sentence[1:], "warn" if slower else None)
         if not d.subtrees:
-            if d.repeated:
-                self.line("  no subtree's time changed beyond the noise")
+            if d.import_time.beyond_noise is False:
+                self.line("  (subtrees are compared when the total changed beyond the noise)")
             return
         self.line(_subtree_heading(d) + ":")
         for s in d.subtrees:
@@ -278,8 +301,8 @@ class _Markdown:
         self.groups(d.removed, "Modules no longer loaded: %d, that %s brought in")
         self.findings("New circular import", [(c.headline, c.chain) for c in d.new_cycles])
         self.findings("Circular import resolved", [(c.headline, c.chain) for c in d.resolved_cycles])
-        self.findings("New failed import", [(f.headline, f.chain) for f in d.new_failures])
-        self.findings("Failed import resolved", [(f.headline, f.chain) for f in d.resolved_failures])
+        self.findings("New failed import", _own_failures(d.new_failures), _stdlib_failures(d.new_failures, _code))
+        self.findings("Failed import resolved", _own_failures(d.resolved_failures))
         self.importers()
         self.times()
         notes = _notes(d)
@@ -307,15 +330,17 @@ class _Markdown:
             self.chain(g.chain)
             also = _also(g)
             if also:
-                self.out.append("  - also: " + _listing(also, _code))
+                self.out.append("  - *also loaded:* " + _listing(also, _code))
 
-    def findings(self, heading: str, items: list[tuple[str, list[str]]]) -> None:
-        if not items:
+    def findings(self, heading: str, items: list[tuple[str, list[str]]], stdlib: str = "") -> None:
+        if not items and not stdlib:
             return
         self.heading(heading + ("s" if len(items) > 1 else ""))
         for headline, chain in items:
             self.out.append("- %s" % _code(headline))
             self.chain(chain)
+        if stdlib:
+            self.out.append("- %s%s" % ("and " if items else "", stdlib))
 
     def importers(self) -> None:
         changes = self.diff.importer_changes
@@ -333,7 +358,8 @@ class _Markdown:
         stdlib = [c.module for c in changes if c.stdlib]
         if stdlib:
             count = _plural(len(stdlib), "standard-library module")
-            self.out.append("- and %s (imports reordered): %s" % (count, _listing(stdlib, _code)))
+            also = "and " if len(stdlib) < len(changes) else ""
+            self.out.append("- %s%s (imports reordered): %s" % (also, count, _listing(stdlib, _code)))
 
     def times(self) -> None:
         d = self.diff
@@ -357,15 +383,15 @@ class _Markdown:
                 )
             )
         self.out.append("")
-        sentence = _time_line(d)
+        sentence = _time_line(d).replace(" -> ", " → ")
         self.out.append(sentence[0].upper() + sentence[1:] + ".")
         if d.subtrees:
             self.out.append(
                 "The rows below the total: %s." % _subtree_heading(d).split(": ", 1)[1]
-                + " A module is left out when one of its own imports explains most of its change."
+                + " A module is left out when changed subtrees inside it account for most of its change."
             )
-        elif d.repeated:
-            self.out.append("No subtree's time changed beyond the noise.")
+        elif d.import_time.beyond_noise is False:
+            self.out.append("Subtrees are compared when the total changed beyond the noise.")
 
     def rules(self, rules: DiffRules, failures: Sequence[Failure]) -> None:
         failed = {f.rule: f for f in failures}
