@@ -476,3 +476,56 @@ def test_failed_imports_the_standard_library_makes_are_folded(tmp_path: Path) ->
     text = _render(d)
     assert "! winreg was not found" not in text
     assert " by the standard library (optional modules it probes for): " in text and "winreg" in text
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "diff"
+
+
+def test_the_example_readme_shows_real_output(tmp_path: Path) -> None:
+    """examples/diff/README.md: its commands, and the lines of its output that do not depend on the
+    Python version or the machine (the groups, their chains, the failed rules), are real."""
+    import shutil
+
+    readme = (EXAMPLE / "README.md").read_text(encoding="utf-8")
+    work = tmp_path / "diff"
+    shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("runs-*", "__pycache__"))
+    for side in ("before", "after"):
+        command = f"(cd {side} && importtrace --runs 10 -o ../runs-{side} -m mailer.cli --help > /dev/null)"
+        assert command in readme
+        done = importtrace_cli("--runs", "1", "-o", f"../runs-{side}", "-m", "mailer.cli", "--help", cwd=work / side)
+        assert done.returncode == 0 and "usage: mailer" in done.stdout, done.stderr
+    assert "importtrace diff runs-before runs-after\n" in readme
+    report = importtrace_cli("diff", "runs-before", "runs-after", cwd=work)
+    assert report.returncode == 1
+    stable = [
+        "+ smtplib and its imports: ",
+        "      after/mailer/cli.py:4 imported smtplib\n",
+        "+ email.mime.text and its imports: ",
+        "      after/mailer/cli.py:5 imported email.mime.text\n",
+    ]
+    for text in stable:
+        assert text in readme and text in report.stdout, text
+    assert "importtrace diff --max-new-modules 0 --forbid smtplib runs-before runs-after\n" in readme
+    rules = importtrace_cli(
+        "diff", "--max-new-modules", "0", "--forbid", "smtplib", "runs-before", "runs-after", cwd=work
+    )
+    assert rules.returncode == 1
+    shown = readme.split("Rules: 2 rules failed\n", 1)[1].split("```", 1)[0]
+    real = rules.stdout.split("Rules: 2 rules failed\n", 1)[1]
+    lines = [line for line in shown.splitlines() if "after/" in line or "FAILED forbid" in line]
+    assert len(lines) == 4 and all(line + "\n" in real for line in lines), real
+
+
+def test_a_run_ended_by_a_signal_stops_the_recording(tmp_path: Path) -> None:
+    """Ctrl-C or a kill during --runs means stop: importtrace ends by the same signal after that run."""
+    import signal
+
+    code = "import os, signal; os.kill(os.getpid(), signal.%s)"
+    done = importtrace_cli("--runs", "3", "-o", "int", "-c", code % "SIGINT", cwd=tmp_path)
+    assert done.returncode == -signal.SIGINT  # KeyboardInterrupt: the run's trace is handed over and kept
+    assert "run 1 of 3 ended by signal %d; stopped" % signal.SIGINT in done.stderr
+    assert sorted(p.name for p in (tmp_path / "int").iterdir()) == ["run-001.jsonl"]
+    done = importtrace_cli("--runs", "3", "-o", "term", "-c", code % "SIGTERM", cwd=tmp_path)
+    assert done.returncode == -signal.SIGTERM  # killed outright: no trace to keep
+    assert "run 1 of 3 ended without handing over its trace (status -%d); stopped" % signal.SIGTERM in done.stderr
+    assert list((tmp_path / "term").iterdir()) == []

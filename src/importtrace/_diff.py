@@ -184,7 +184,7 @@ class TimeChange:
             "change": self.change,
             "percent": None if self.percent is None else round(self.percent, 1),
             "beyond_noise": self.beyond_noise,
-            "p_value": None if self.p_value is None else round(self.p_value, 4),
+            "p_value": self.p_value,
             "before_runs": self.before_runs,
             "after_runs": self.after_runs,
             **({} if self.module is None else {"chain": self.chain}),
