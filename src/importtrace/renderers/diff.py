@@ -162,7 +162,7 @@ class _Text:
         d = self.diff
         self.line("importtrace diff: %s -> %s" % (esc(d.before.label), esc(d.after.label)), "bold")
         for side, word in ((d.before, "before:"), (d.after, "after:")):
-            what = [esc(side.program) if side.program else None, "Python " + side.python if side.python else None]
+            what = [esc(side.program) if side.program else None, "Python " + esc(side.python) if side.python else None]
             what.append(_plural(side.runs, "run"))
             self.line("  %-7s %s" % (word, ", ".join(w for w in what if w)))
         self.line(_modules_line(d))
@@ -257,11 +257,14 @@ class _Text:
         for rule in rules.describe():
             if rule not in failed:
                 self.line("ok     " + esc(rule))
-        for failure in failures:
-            first, *rest = failure.format().splitlines()
-            self.line(esc(first), "bad")
-            for line in rest:
-                self.line(esc(line))
+        for failure in failures:  # as Failure.format lays it out, each part escaped
+            self.line("FAILED %s: %s" % (esc(failure.rule), esc(failure.message)), "bad")
+            for chain in failure.chains:
+                if failure.titled:
+                    self.line("    " + esc(chain[0]))
+                self.chain(chain[1:] if failure.titled else chain, "        " if failure.titled else "    ")
+            for note in failure.notes:
+                self.line("    " + esc(note))
 
 
 # --- markdown ---------------------------------------------------------------------------------------
@@ -295,7 +298,7 @@ class _Markdown:
             label = "%s (%s)" % (word, _code(side.label))
             self.out.append(
                 "| %s | %s | %s | %d | %d |"
-                % (_cell(label), _cell(program), _cell(side.python or "?"), side.runs, side.modules)
+                % (_cell(label), _cell(program), _cell(esc(side.python or "?")), side.runs, side.modules)
             )
         self.groups(d.added, "New modules: %d, brought in by %s")
         self.groups(d.removed, "Modules no longer loaded: %d, that %s brought in")
