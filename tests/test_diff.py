@@ -561,3 +561,23 @@ def test_no_format_lets_a_control_character_through(fmt: str, color: bool) -> No
         assert "\\x1b[2J\\x1b]0;pwned\\x07" in ours
     if fmt == "markdown":
         assert "`` evil" in ours  # a name holding a backtick still makes one code span
+
+
+def test_one_statement_in_a_loop_is_one_group(tmp_path: Path) -> None:
+    write(tmp_path, {"plug/__init__.py": "", **{"plug/p%d.py" % i: "" for i in range(5)}})
+    code = "import importlib\nfor i in range(5):\n    importlib.import_module('plug.p%d' % i)\n"
+    (tmp_path / "load.py").write_text(code)
+    (tmp_path / "none.py").write_text("")
+    for name, script in (("before.jsonl", "none.py"), ("after.jsonl", "load.py")):
+        assert importtrace_cli("--format", "jsonl", "-o", name, script, cwd=tmp_path).returncode == 0
+    d = importtrace.diff(tmp_path / "before.jsonl", tmp_path / "after.jsonl")
+    plugins, importlib = d.added
+    assert plugins.roots == ["plug", *("plug.p%d" % i for i in range(5))] and plugins.chain[-1].endswith(
+        "load.py:3 imported plug.p0"
+    )
+    assert plugins.name == "plug.p0, plug.p1, plug.p2 (+2 more)"
+    # importlib's aliases of the frozen bootstrap modules are loads no statement was seen making: with importlib
+    assert importlib.name == "importlib" and {"importlib._bootstrap", "importlib._bootstrap_external"} <= set(
+        importlib.modules
+    )
+    assert importlib.time is not None  # the unobserved loads have no time; the group still has one

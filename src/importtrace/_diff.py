@@ -81,7 +81,9 @@ class Group:
 
     @property
     def name(self) -> str:
-        return ", ".join(self.named)
+        """The named roots, three at most (a loop of import_module() calls is one statement)."""
+        named = self.named
+        return ", ".join(named[:3]) + (" (+%d more)" % (len(named) - 3) if len(named) > 3 else "")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, **asdict(self)}
@@ -397,7 +399,8 @@ def compare(
 def _groups(names: list[str], side: _Side) -> list[tuple[Group, list[str]]]:
     """Modules of one side only, grouped by the import statement that loaded the outermost of them in
     each one's chain of loads; a module that one of them imported after it had loaded (a package's lazy
-    ``__getattr__``, a function it ran) joins its importer's group.  Biggest groups first (module counts
+    ``__getattr__``, a function it ran) joins its importer's group, and a module loaded where importtrace
+    could not see who asked (by a finder ahead of it) its new parent package's.  Biggest groups first (module counts
     are stable from run to run, times are not).  With each group, the loads its time is the sum of:
     those not inside another of its loads."""
     wanted = set(names)
@@ -414,6 +417,12 @@ def _groups(names: list[str], side: _Side) -> list[tuple[Group, list[str]]]:
             tops.add(name)
             if event.importer in wanted:
                 up[name] = event.importer
+            elif not event.observed:  # no importer known: its nearest new parent package's group
+                package = name.rpartition(".")[0]
+                while package and package not in wanted:
+                    package = package.rpartition(".")[0]
+                if package:
+                    up[name] = package
     members: dict[tuple[str | None, str], tuple[list[str], list[str]]] = {}  # statement -> roots, modules
     for name in names:
         root, seen = name, {name}
@@ -429,7 +438,7 @@ def _groups(names: list[str], side: _Side) -> list[tuple[Group, list[str]]]:
         group = Group(roots, modules, [], sum(1 for m in modules if side.stdlib(m)), None)
         run, event = side.first[group.named[0]]
         group.chain = run.chain(event)
-        timed = [m for m in modules if m in tops]
+        timed = [m for m in modules if m in tops and side.first[m][1].observed]  # unobserved: no time
         times = side.load_times(timed)
         group.time = None if times is None else median(times)
         groups.append((group, timed))
