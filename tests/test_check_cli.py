@@ -81,3 +81,23 @@ def test_bad_rules_are_usage_errors(app: Path, args: list[str], pyproject: str |
 def test_a_failing_program_fails_the_check(app: Path) -> None:
     done = check(["--forbid", "pandas", "-c", "raise SystemExit(3)"], app)
     assert done.returncode == 1 and "status 3" in done.stderr
+
+
+def test_import_time_is_the_imports_not_the_scripts_own_run(app: Path) -> None:
+    """A command-line trace's root load is the script's whole run: its imports count, its own work does not."""
+    import importtrace
+    from importtrace._assertions import import_time
+
+    (app / "busy.py").write_text("import app.report\ntotal = sum(range(3_000_000))\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "importtrace", "--format", "jsonl", "-o", "t.jsonl", "busy.py"], cwd=app, timeout=60
+    )
+    assert done.returncode == 0
+    trace = importtrace.load(app / "t.jsonl")
+    root = trace.events[0]
+    assert root.name == "__main__" and root.parent is None and root.duration is not None
+    inside = [e.duration or 0 for e in trace.children(root) if e.kind in ("search", "load", "reload")]
+    assert import_time(trace) == sum(inside) < root.duration
+    failed = check(["--no-config", "--max-time", "0.001", "busy.py"], app)
+    assert failed.returncode == 1 and "app.report" in failed.stderr
+    assert "__main__" not in failed.stderr and "(unknown place)" not in failed.stderr, failed.stderr

@@ -14,6 +14,12 @@ Importing this package and starting a trace loads no module other than importtra
 the traced program loads exactly what it would load untraced.  Formatting, saving and the
 command line import what they need only after recording.
 
+Compare two runs (trace files, directories of repeated runs, or Traces)::
+
+    d = importtrace.diff("before/", "after/")
+    print(d.added_modules, d.import_time.change)
+    importtrace.assert_diff(d, max_new_modules=0)   # AssertionError names the importing lines
+
 Guard imports in tests (with or without pytest; the pytest plugin adds an ``import_trace`` fixture)::
 
     with importtrace.trace() as t, importtrace.fresh_import("app.cli"):
@@ -39,11 +45,13 @@ if TYPE_CHECKING:
         assert_not_loaded,
         assert_not_requested,
     )
+    from ._diff import Diff, assert_diff, diff
     from ._fresh import FreshImport, fresh_import
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Diff",
     "Event",
     "FreshImport",
     "Recording",
@@ -51,12 +59,14 @@ __all__ = [
     "TraceError",
     "TraceFileError",
     "__version__",
+    "assert_diff",
     "assert_imported",
     "assert_max_modules",
     "assert_no_cycles",
     "assert_not_imported",
     "assert_not_loaded",
     "assert_not_requested",
+    "diff",
     "fresh_import",
     "load",
     "render",
@@ -106,6 +116,9 @@ _LAZY = {
     "assert_not_requested": "_assertions",
     "FreshImport": "_fresh",
     "fresh_import": "_fresh",
+    "Diff": "_diff",
+    "assert_diff": "_diff",
+    "diff": "_diff",
 }
 
 

@@ -200,14 +200,22 @@ def max_modules_finding(trace: Trace, limit: int, pattern: "Optional[str]" = Non
 
 
 def import_time(trace: Trace) -> int:
-    """Nanoseconds spent importing: the outermost searches, loads and reloads, added up.  Unobserved
-    loads have no time; cache hits are too cheap to count."""
+    """Nanoseconds spent importing: the outermost searches, loads and reloads, added up; inside the
+    program's own ``__main__`` (a command-line trace's root), its imports, not the script's run time.
+    Unobserved loads have no time; cache hits are too cheap to count."""
     total = 0
     for e in trace.events:
-        if e.kind in ("search", "load", "reload") and e.duration is not None and trace.parent(e) is None:
-            if not own(e.name):
+        if e.kind in ("search", "load", "reload") and e.duration is not None and not own(e.name):
+            parent = trace.parent(e)
+            if (parent is None and not is_program(e)) or (parent is not None and is_program(parent)):
                 total += e.duration
     return total
+
+
+def is_program(event: Event) -> bool:
+    """The program itself: a command-line trace's root load of ``__main__``, which no statement imported
+    (its duration is the script's whole run)."""
+    return event.name == "__main__" and event.parent is None and not (event.where or event.importer)
 
 
 def cycles(trace: Trace, pattern: "Optional[str]" = None, stdlib: bool = False) -> "list[tuple[Event, str]]":
@@ -226,14 +234,16 @@ def cycles(trace: Trace, pattern: "Optional[str]" = None, stdlib: bool = False) 
 
 
 def cycle_findings(trace: Trace, pattern: "Optional[str]" = None, stdlib: bool = False) -> "list[Finding]":
-    findings = []
-    for hit, target in cycles(trace, pattern, stdlib):
-        importer = hit.importer or "?"
-        headline = f"circular import: {importer} imported {target} while {target} was still initialising"
-        if hit.missing:
-            headline += " (names not defined yet: %s)" % ", ".join(hit.missing)
-        findings.append(Finding(headline, [chain_links(trace, hit, target)]))
-    return findings
+    return [cycle_finding(trace, hit, target) for hit, target in cycles(trace, pattern, stdlib)]
+
+
+def cycle_finding(trace: Trace, hit: Event, target: str, unobserved: "Optional[dict[str, Event]]" = None) -> Finding:
+    """One circular import (a pair from Trace.cycles()) and the chain of imports that closed it."""
+    importer = hit.importer or "?"
+    headline = f"circular import: {importer} imported {target} while {target} was still initialising"
+    if hit.missing:
+        headline += " (names not defined yet: %s)" % ", ".join(hit.missing)
+    return Finding(headline, [chain_links(trace, hit, target, unobserved)])
 
 
 _STDLIB: "Optional[frozenset[str]]" = getattr(sys, "stdlib_module_names", None)  # 3.10+
@@ -266,15 +276,18 @@ def _only_submodules(hit: Event, known: "set[str]") -> bool:
     return bool(names) and "*" not in names and all(f"{hit.name}.{n}" in known for n in names)
 
 
-def chain_links(trace: Trace, event: Event, target: "Optional[str]" = None) -> "list[str]":
+def chain_links(
+    trace: Trace, event: Event, target: "Optional[str]" = None, unobserved: "Optional[dict[str, Event]]" = None
+) -> "list[str]":
     """``['app/cli.py:3 imported app.report', 'app/report.py:1 imported pandas']``: each import
-    statement from the outermost one down to event (whose module may be named as ``target``)."""
+    statement from the outermost one down to event (whose module may be named as ``target``).
+    ``unobserved`` (from unobserved_loads) saves a pass over the trace when making many chains."""
     chain = [*trace.ancestors(event), event]
-    if len(chain) > 1 and chain[0].name == "__main__" and not (chain[0].where or chain[0].importer):
+    if len(chain) > 1 and is_program(chain[0]):
         del chain[0]  # the program itself (a command-line trace's root): no statement imported it
     links = []
     head = chain[0]
-    note = _origin_note(trace, head)
+    note = _origin_note(trace, head, unobserved)
     if note:
         links.append(note)
     for e in chain:
@@ -379,15 +392,22 @@ def _short(where: str) -> str:
     return where[len(prefix) :] if where.startswith(prefix) else where
 
 
-def _origin_note(trace: Trace, head: Event) -> "Optional[str]":
+def _origin_note(trace: Trace, head: Event, unobserved: "Optional[dict[str, Event]]" = None) -> "Optional[str]":
     """When the outermost statement's own module was loaded unobserved, say so: the chain stops there."""
     importer = head.importer
     if not importer or importer == head.name:
         return None
+    load = (unobserved if unobserved is not None else unobserved_loads(trace)).get(importer)
+    return None if load is None else _link(load)
+
+
+def unobserved_loads(trace: Trace) -> "dict[str, Event]":
+    """Module name -> its first load by a finder ahead of importtrace's (which chains stop at)."""
+    found: "dict[str, Event]" = {}
     for e in trace.events:
-        if e.kind == "load" and e.name == importer and not e.observed:
-            return _link(e)
-    return None
+        if e.kind == "load" and not e.observed and e.name not in found:
+            found[e.name] = e
+    return found
 
 
 def _distinct(names: "Iterable[str]") -> "list[str]":

@@ -29,6 +29,7 @@ from ._assertions import (
     chain_links,
     cycle_findings,
     import_time,
+    is_program,
     loaded_modules,
     max_modules_finding,
     own,
@@ -360,7 +361,7 @@ def _failure(rule: str, finding: Finding) -> Failure:
 
 def _time_failure(trace: Trace, budget: float, spent: float) -> Failure:
     loads = [e for e in trace.events if e.kind in ("load", "reload") and e.self_duration is not None]
-    loads = [e for e in loads if not own(e.name)]
+    loads = [e for e in loads if not own(e.name) and not is_program(e)]
     loads.sort(key=lambda e: -(e.self_duration or 0))
     chains = []
     for e in loads[:_SLOWEST]:

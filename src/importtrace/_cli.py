@@ -1,5 +1,5 @@
 """The command line: `python -m importtrace [options] (script | -m module | -c code) [args]`, and the
-`show`, `why` and `check` subcommands.
+`show`, `why`, `check` and `diff` subcommands.
 
 The program runs in a child interpreter (same executable, same options) that imports only importtrace's
 recording modules; this process parses arguments, waits, and renders, so nothing it imports can
@@ -22,7 +22,9 @@ USAGE = """\
 importtrace [options] (script.py | -m module | -c code) [args ...]
        importtrace show TRACE.jsonl [options]
        importtrace why TRACE.jsonl MODULE
-       importtrace check [rules] (script.py | -m module | -c code) [args ...]"""
+       importtrace check [rules] (script.py | -m module | -c code) [args ...]
+       importtrace --runs N -o DIR (script.py | -m module | -c code) [args ...]
+       importtrace diff BEFORE AFTER [options]"""
 DESCRIPTION = """\
 Run a Python program exactly as `python` would and show how its modules were fetched: every search
 (which finder, which file), load (self and cumulative time, errors), cache hit (who asked, where)
@@ -33,9 +35,10 @@ exit codes:
   2                  usage error or bad input, found before the program starts (unknown option or
                      format, missing script, directory without __main__.py, unknown top-level
                      -m package, unwritable -o or --stream path, unreadable or malformed trace file)
-  1                  why: the module is not in the trace; check: a rule or the program failed"""
+  1                  why: the module is not in the trace; check: a rule or the program failed;
+                     diff: the runs loaded different modules (or, with rules, a rule failed)"""
 
-SUBCOMMANDS = ("show", "why", "check")
+SUBCOMMANDS = ("show", "why", "check", "diff")
 
 
 class UsageError(Exception):
@@ -98,6 +101,8 @@ def _main(args: list[str]) -> int:
                 return _show(args)
             if command == "why":
                 return _why(args)
+            if command == "diff":
+                return _diff(args)
             return _check(args)
         return _run(args)
     except UsageError as exc:
@@ -187,6 +192,14 @@ def _parser(command: str | None) -> _Parser:
             action="append",
             default=[],
             help="after the report, show the imports that first brought MODULE in",
+        )
+    if command is None:
+        run.add_argument(
+            "--runs",
+            metavar="N",
+            type=int,
+            help="run the program N times and record each run's trace into the directory -o DIR "
+            "(DIR/run-001.jsonl, ...), for `importtrace diff`; the exit status is the first failing run's",
         )
     return p
 
@@ -331,6 +344,10 @@ def _run(args: list[str]) -> int:
     ns = parser.parse_args(options)
     if not mode:
         raise UsageError("no program given: pass a script, -m module or -c code")
+    if ns.runs is not None:
+        from ._diffcli import record_runs
+
+        return exit_like(record_runs(ns, mode, target, program_args))
     status, _ = run_program(ns, mode, target, program_args)
     return exit_like(status)
 
@@ -479,6 +496,11 @@ def _report(
         text = render(trace, ns.format, **options)
     except RenderError as exc:
         raise UsageError(str(exc)) from None
+    write_report(text, output, default)
+
+
+def write_report(text: str, output: str | None, default: IO[str] | None = None) -> None:
+    """Write a report to the file output, else to default (stderr if None), escaping what it cannot encode."""
     if output:
         with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
             f.write(text)
@@ -555,3 +577,9 @@ def _check(args: list[str]) -> int:
     from ._checkcli import check_main
 
     return int(check_main(args))
+
+
+def _diff(args: list[str]) -> int:
+    from ._diffcli import diff_main
+
+    return int(diff_main(args))

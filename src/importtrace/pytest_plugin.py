@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import _assertions, _fresh
 from ._trace import Trace
 from .record import Recording, add_machinery
+
+if TYPE_CHECKING:
+    from ._diff import Diff, Side
 
 __all__ = ["ImportTrace", "import_trace", "summarize"]
 
@@ -205,6 +208,36 @@ class ImportTrace:
         __tracebackhide__ = True
         try:
             _assertions.assert_no_cycles(self._paused_trace(), pattern, stdlib=stdlib)
+        finally:
+            self._resume()
+
+    # --- comparing with a baseline (recording paused meanwhile) ---------------------------------------
+
+    def diff(self, before: Side) -> Diff:
+        """The diff from ``before`` (a saved trace file, a directory of them, a Trace) to the trace so far."""
+        try:
+            from ._diff import diff
+
+            return diff(before, self._paused_trace())
+        finally:
+            self._resume()
+
+    def assert_diff(
+        self,
+        before: Side,
+        *,
+        max_new_modules: int | None = 0,
+        max_slowdown: float | None = None,
+        forbid: Iterable[str] = (),
+    ) -> None:
+        """Fail if the trace so far breaks the rules against ``before``: by default, if it loaded any
+        module that ``before`` did not (see importtrace.assert_diff)."""
+        __tracebackhide__ = True
+        try:
+            from ._diff import assert_diff, diff
+
+            found = diff(before, self._paused_trace())
+            assert_diff(found, max_new_modules=max_new_modules, max_slowdown=max_slowdown, forbid=forbid)
         finally:
             self._resume()
 

@@ -39,6 +39,8 @@ COLORS = {
     "reload": "\x1b[35m",  # magenta
     "bad": "\x1b[1;31m",  # bold red: failures
     "warn": "\x1b[33m",  # yellow: unfinished, unobserved, cycles
+    "added": "\x1b[32m",  # green: the diff's new modules and slower subtrees
+    "removed": "\x1b[31m",  # red: the diff's modules no longer loaded and faster subtrees
     "dim": "\x1b[2m",
     "bold": "\x1b[1m",
 }
