@@ -70,9 +70,10 @@ class Project:
         for rel, text in files.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
+            before = path.stat().st_mtime_ns if path.exists() else 0
             path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-            st = path.stat()  # a later rewrite must look newer to a cached finder or pyc
-            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+            st = path.stat()  # a rewrite must look newer to a cached finder or pyc, even within a second
+            os.utime(path, ns=(st.st_atime_ns, max(st.st_mtime_ns, before) + 2_000_000_000))
         importlib.invalidate_caches()
         return self
 
