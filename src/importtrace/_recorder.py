@@ -174,9 +174,11 @@ def _pop(rec: "_Record") -> None:
 
 def _begin(rec: "_Record") -> None:
     _events.append(rec)
-    if _untrack is not None and rec.kind != "search":
-        # A search can sit in a cycle (search -> spec -> loader proxy -> search) if importlib drops the
-        # spec before loading; hits, loads and reloads never do, so the collector may skip them.
+    if _untrack is not None and rec.kind in ("hit", "load"):
+        # Hits and loads point only to records opened before them, specs, loaders and code, none of
+        # which point back, so the collector may skip them.  A search can sit in a cycle (search ->
+        # spec -> loader proxy -> search) if importlib drops the spec before loading, and a reload is
+        # always in one (reload.search -> search.parent -> reload): untracked, the pair would never be freed.
         _untrack(rec)
     if rec.tid not in _thread_names:
         _thread_names[rec.tid] = _thread_name(rec.tid)

@@ -748,10 +748,11 @@ line_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromLong(PyCode_Addr2Line((PyCodeObject *)args[0], lasti));
 }
 
-/* untrack(record): take a hit, load or reload record out of the garbage collector's care.  They form
- * no reference cycles (they point to a parent record, a spec, a loader or a code object, none of
- * which point back), so reference counting frees them; left tracked, every full collection of a
- * large program walked thousands of them (about a third of the recording's extra instructions). */
+/* untrack(record): take a hit or load record out of the garbage collector's care.  They form no
+ * reference cycles (they point to a record opened before them, a spec, a loader or a code object,
+ * none of which point back), so reference counting frees them; left tracked, every full collection of
+ * a large program walked thousands of them (about a third of the recording's extra instructions).
+ * Never a reload record: its search's parent is the reload, a cycle only the collector can free. */
 static PyObject *
 untrack(PyObject *module, PyObject *record)
 {
@@ -823,7 +824,7 @@ error:
 static PyMethodDef speedups_methods[] = {
     {"line_table", (PyCFunction)line_table, METH_O,
      "line_table(code) -> (starts, lines): the code's instruction ranges and their source lines."},
-    {"untrack", (PyCFunction)untrack, METH_O, "untrack(record): records form no cycles; the GC can skip them."},
+    {"untrack", (PyCFunction)untrack, METH_O, "untrack(record): a record in no cycle; the GC can skip it."},
     {"line_of", (PyCFunction)(void (*)(void))line_of, METH_FASTCALL,
      "line_of(code, lasti) -> the source line of the instruction at byte offset lasti."},
     {NULL},
