@@ -91,6 +91,7 @@ FILES = {
     "leak_fresh.py": BODY,
     "leak_probe.py": BODY,
     "leak_lazy.py": BODY,
+    "leak_late.py": BODY,
     "leak_error.py": BODY + "raise ValueError('broken on purpose')\n",
     "leak_interrupt.py": BODY + "raise KeyboardInterrupt\n",
     "leak_thread.py": BODY + "memwatch.entered.set()\nmemwatch.release.wait()\n",
@@ -254,6 +255,20 @@ def cycle_lazy(root: Path) -> Trace:
     del leak_lazy
     forget("leak_lazy")
     assert [e.lazy for e in t.events if e.kind == "load"] == [False, True]
+    return t.trace
+
+
+def cycle_lazy_after_stop(root: Path) -> Trace:
+    """A LazyLoader module whose first use comes after the trace stopped: its code runs in no trace."""
+    finder = LazyFinder("leak_late")
+    sys.meta_path.insert(0, finder)
+    with importtrace.trace() as t:
+        import leak_late
+    sys.meta_path.remove(finder)
+    leak_late.helper  # noqa: B018
+    del leak_late
+    forget("leak_late")
+    assert [e.lazy for e in t.events if e.kind == "load"] == [False]
     return t.trace
 
 

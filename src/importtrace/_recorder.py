@@ -741,6 +741,9 @@ class _Proxy:
         if rec is not None:
             return rec
         search = self._search
+        if not _active:  # begun after every trace stopped (a LazyLoader module's first use): in no trace
+            rec = self._rec = _Load(search.name, None)
+            return rec
         if search.reason == "reload":
             top = _top()
             if isinstance(top, _Reload) and top.name == search.name and top.search is None:
@@ -819,7 +822,7 @@ class _ExecOnly(_Proxy):
         else:
             _loading[rec.name] = rec.tid
             origin = getattr(self._spec, "origin", None)
-            if type(origin) is str:
+            if _active and type(origin) is str:
                 _is_machinery(origin)  # classify the module's file now: its imports' first hits can go fast
             if _details and isinstance(rec, _Load):
                 rec.bytecode = _bytecode(self._spec, real)
