@@ -366,6 +366,44 @@ def test_repeated_traces_leave_nothing_behind(root: Path, scenario: str) -> None
     assert growth(before, after) == {}
 
 
+def held(names: set[str]) -> set[str]:
+    """Which of names (strings equal to them) some object still holds: the containers the collector
+    tracks, and the untracked dicts and tuples inside them (a dict of str keys and bool values is one).
+    A dict's str keys are looked at apart: the collector does not visit them."""
+    gc.collect()
+    found: set[str] = set()
+    seen: set[int] = set()
+    todo = [o for o in gc.get_objects() if o is not names]
+    while todo:
+        container = todo.pop()
+        refs = gc.get_referents(container)
+        if type(container) is dict:
+            refs.extend(container)
+        for ref in refs:
+            if type(ref) is str:
+                if ref in names:
+                    found.add(ref)
+            elif type(ref) in (dict, tuple) and not gc.is_tracked(ref) and id(ref) not in seen:
+                seen.add(id(ref))
+                todo.append(ref)
+    return found
+
+
+def test_the_files_a_trace_saw_are_forgotten_when_it_stops(project: Project) -> None:
+    """A test session traces a new temporary project per test: nothing the recorder learnt about a file
+    (is it import machinery?) may stay once the trace has stopped, or a long session piles them up."""
+    project.write({"fresh_%d.py" % i: "import json\n" for i in range(20)})
+    paths = {str(project.root / ("fresh_%d.py" % i)) for i in range(20)}
+    for i in range(20):
+        with importtrace.trace() as t:
+            __import__("fresh_%d" % i)
+        forget("fresh_%d" % i)
+        assert t.loaded() == ["fresh_%d" % i]
+    assert held(paths) == {str(project.root / "fresh_19.py")}  # the last trace, still kept, names its file
+    del t
+    assert held(paths) == set()
+
+
 # --- whole sessions, in their own processes ---------------------------------------------------------------
 
 #: in the child: the census of a type filter, as JSON lines "<label> <json>"

@@ -1080,6 +1080,8 @@ def reset() -> None:
     _thread_names.clear()
     _unanswered.clear()
     _sink = None
+    for filename in [f for f, machinery in _machinery.items() if not machinery]:
+        del _machinery[filename]  # the program's files (every one traced would stay); importlib's stay known
 
 
 def is_own_frame(code: "CodeType") -> bool:
