@@ -23,6 +23,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import types
 from pathlib import Path
 from typing import Any, Callable
 
@@ -333,6 +334,20 @@ def test_a_kept_trace_is_plain_data(root: Path) -> None:
     assert alive() == []
     assert kept[0].loaded() == ["leak_import"] and kept[1].reloaded() == ["leak_reload"]
     assert [e.error["type"] for e in kept[3].failed()] == ["ValueError"]  # type: ignore[index]
+
+
+def test_a_kept_recording_holds_no_more_than_its_trace(root: Path) -> None:
+    """``with importtrace.trace() as t``: t is what callers keep.  Once stopped it holds its Trace and no
+    copy of what the trace began with: counted on a name of sys.modules, which the Trace lists."""
+    name = "_".join(("memory", "kept", "module"))  # made at run time: a literal may be immortal (3.12+)
+    sys.modules[name] = types.ModuleType(name)
+    with importtrace.trace() as t:
+        import json  # noqa: F401
+    trace = t.trace
+    assert name in trace.preloaded
+    with_recording = sys.getrefcount(name)
+    del t
+    assert sys.getrefcount(name) == with_recording
 
 
 # --- repeated traces: the tracked objects stay the same --------------------------------------------------

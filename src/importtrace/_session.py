@@ -102,6 +102,7 @@ class Recording:
             else:
                 _recorder.new_window()
             header, events = export(records, notes, self, t_end)
+            self._modules = set()  # the header has them ("preloaded"): a kept Recording holds no second copy
             if last:
                 _recorder.reset()
         return header, events
