@@ -36,6 +36,7 @@ TREE = os.path.join(WORK, "tree")
 
 sys.path.insert(0, HERE)
 import gen_tree  # noqa: E402  (benchmarks/ is not a package)
+import soak  # noqa: E402
 
 # --- what is measured --------------------------------------------------------------------------
 
@@ -84,10 +85,13 @@ class Settings:
     inproc_number: int
     inproc_repeat: int
     profile_repeats: int
+    soak_cycles: tuple[int, ...] = (1_000, 10_000)
     synthetic_events: int = 100_000
 
 
-QUICK = Settings(pairs=3, warmup=1, render_repeats=2, inproc_number=200_000, inproc_repeat=3, profile_repeats=1)
+QUICK = Settings(
+    pairs=3, warmup=1, render_repeats=2, inproc_number=200_000, inproc_repeat=3, profile_repeats=1, soak_cycles=(200,)
+)
 FULL = Settings(pairs=10, warmup=2, render_repeats=5, inproc_number=1_000_000, inproc_repeat=5, profile_repeats=5)
 
 
@@ -712,13 +716,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--variant", action="append", default=[], choices=list(VARIANTS), help="whole-process variants (default: all)"
     )
-    figures = ("overhead", "render", "inprocess", "profile")
+    figures = ("overhead", "render", "inprocess", "profile", "soak")
     p.add_argument(
         "--figure",
         action="append",
         default=[],
         choices=figures,
-        help="figures to produce (default: overhead, render, inprocess; profile only when asked)",
+        help="figures to produce (default: overhead, render, inprocess; profile and soak only when asked)",
     )
     p.add_argument("--pairs", type=int, help="measured pairs per variant (at least 10 for published numbers)")
     p.add_argument("--warmup", type=int, help="warm-up rounds before the pairs")
@@ -775,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         "render": [],
         "inprocess": [],
         "profile": [],
+        "soak": [],
     }
     for py in pythons:
         runnable = []
@@ -827,6 +832,9 @@ def main(argv: list[str] | None = None) -> int:
         if "profile" in ns.figure:
             log("%s: profiling the recording child" % py.label)
             results["profile"].extend(measure_profile(py, runnable, settings.profile_repeats))
+        if "soak" in ns.figure:
+            hooks = soak.HOOKS if py.speedups else tuple(h for h in soak.HOOKS if h != "compiled")
+            results["soak"].extend(soak.measure(py.path, list(settings.soak_cycles), log, hooks, ENV))
     edited = [d for d, stamp in stamps.items() if source_stamp(d) != stamp]
     results["meta"]["sources_edited_during_run"] = edited
     if edited:
@@ -901,6 +909,10 @@ def print_report(results: dict[str, Any], fmt: str) -> None:
         print(tabulate(inprocess_table(results["inprocess"]), INPROCESS_HEADERS, tablefmt=fmt, disable_numparse=True))
     if results["profile"]:
         print_profiles(results["profile"], fmt)
+    if results["soak"]:
+        print("\nSoak: resident memory growth of one process tracing the same cycle again and again (KiB):")
+        headers, rows = soak.table(results["soak"], list(meta["settings"]["soak_cycles"]))
+        print(tabulate(rows, headers, tablefmt=fmt, disable_numparse=True))
     if results["targets"]:
         print("\nTargets (issue 7):")
         rows = [[t["python"], t["what"], t["measured"], t["target"], t["verdict"]] for t in results["targets"]]
