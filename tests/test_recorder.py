@@ -657,6 +657,30 @@ def test_a_finder_left_behind_stays_inert_and_its_removal_is_noted(project: Proj
     assert "left_b" in sys.modules and _our_finders() == []
 
 
+def test_restored_snapshots_of_the_hooked_functions_do_not_recurse(project: Project) -> None:
+    # A fixture that saves builtins.__import__ or importlib.reload during one trace and puts them back
+    # after it (pytest's monkeypatch, under `pytest --importtrace`) left an old hook in place: the next
+    # trace wrapped it, and the pure-Python hooks then called themselves.
+    import builtins
+
+    project.write({"snapshotted.py": "X = 1\n"})
+    real = (builtins.__import__, importlib.import_module, importlib.reload)
+    with importtrace.trace():
+        saved = (builtins.__import__, importlib.import_module, importlib.reload)
+    builtins.__import__, importlib.import_module, importlib.reload = saved
+    try:
+        with importtrace.trace() as t:
+            import snapshotted
+
+            importlib.reload(snapshotted)
+            importlib.import_module("snapshotted")
+        assert kinds(t, "snapshotted") == ["search", "load", "reload", "search", "hit"]
+        assert builtins.__import__ is saved[0]  # what was there before this trace is back after it
+        import snapshotted as again  # noqa: F401  (the old trace's hook, inert, still imports)
+    finally:
+        builtins.__import__, importlib.import_module, importlib.reload = real
+
+
 def test_the_finder_never_asks_itself(project: Project) -> None:
     project.write({"twice_mod.py": "X = 1\n"})
     with importtrace.trace() as t:

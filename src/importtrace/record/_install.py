@@ -55,7 +55,8 @@ def install(clock: "Optional[Callable[[], int]]" = None) -> None:
     if _active:
         return
     backend.configure(clock or time.perf_counter_ns, False)
-    orig = _originals["import"] = builtins.__import__
+    found = _originals["import"] = builtins.__import__  # put back as found, even an old trace's hook
+    orig = _unwrap(found)
     hook = backend.import_hook(orig)
     _copy_identity(hook, orig)
     builtins.__import__ = _installed["import"] = hook
@@ -112,11 +113,11 @@ def patch_importlib(importlib: "Any") -> None:
     if _importlib is not None or not _active:
         return
     try:
-        orig_import_module = importlib.import_module
-        orig_reload = importlib.reload
+        found = importlib.import_module, importlib.reload
     except AttributeError:
         return
-    _originals["import_module"], _originals["reload"] = orig_import_module, orig_reload
+    _originals["import_module"], _originals["reload"] = found
+    orig_import_module, orig_reload = _unwrap(found[0]), _unwrap(found[1])
     hook = backend.import_module_hook(orig_import_module)
     _copy_identity(hook, orig_import_module)
     importlib.import_module = _installed["import_module"] = hook
@@ -124,6 +125,17 @@ def patch_importlib(importlib: "Any") -> None:
     _copy_identity(reload, orig_reload)
     importlib.reload = _installed["reload"] = reload
     _importlib = importlib
+
+
+def _unwrap(func: "Any") -> "Any":
+    """The function a hook of an earlier trace stands in for (a snapshot of builtins.__import__ or
+    importlib.reload taken during that trace and put back after it): wrapping it again would make the
+    new hook call the old one, which may be the very same function (the pure-Python hooks)."""
+    seen = 0
+    while getattr(func, "__importtrace_hook__", False) and seen < 100:
+        func = func.__wrapped__
+        seen += 1
+    return func
 
 
 def _copy_identity(wrapper: "Any", wrapped: "Any") -> None:
@@ -134,6 +146,7 @@ def _copy_identity(wrapper: "Any", wrapped: "Any") -> None:
             pass
     try:
         wrapper.__wrapped__ = wrapped
+        wrapper.__importtrace_hook__ = True
     except (AttributeError, TypeError):
         pass
 
