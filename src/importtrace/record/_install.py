@@ -26,7 +26,7 @@ def _choose() -> "Any":
     key = "IMPORTTRACE_PURE" if sys.platform == "win32" else b"IMPORTTRACE_PURE"
     if not _external._os.environ.get(key):
         try:
-            from . import _crecord  # type: ignore[attr-defined]
+            from . import _crecord
 
             return _crecord.Recorder(_policy)
         except ImportError:
