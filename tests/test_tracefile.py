@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 import importtrace
-from importtrace import Trace, TraceFileError
+from importtrace import Trace, TraceFileError, _tracefile
 
 from .conftest import Project
 
@@ -45,6 +46,41 @@ def test_round_trip_is_exact(sample: Trace, tmp_path: Path) -> None:
     assert loaded.failed() == sample.failed() and len(loaded.failed()) == 2
 
 
+def test_the_writer_of_records_writes_what_events_would(project: Project, fake_clock: Callable[[], int]) -> None:
+    """Trace.save writes a recorded trace straight from its records; every kind and field must come out
+    exactly as Event.to_dict would have it (a reload, a circular from-import with missing names, a
+    refused import, an alias, the --explain facts)."""
+    import importlib
+    import sys
+
+    project.write(
+        {
+            "wr_conf.py": "import os\nX = 1\n",
+            "wr_a.py": "import wr_b\nA = 1\n",
+            "wr_b.py": "try:\n    from wr_a import A\nexcept ImportError:\n    pass\n",
+        }
+    )
+    with importtrace.trace(clock=fake_clock, explain=True) as t:
+        import wr_a  # noqa: F401
+        import wr_conf
+
+        importlib.reload(wr_conf)
+        sys.modules["wr_blocked"] = None  # type: ignore[assignment]
+        try:
+            import wr_blocked  # noqa: F401
+        except ImportError:
+            pass
+        del sys.modules["wr_blocked"]
+        sys.modules["wr_alias"] = wr_conf
+    del sys.modules["wr_alias"]
+    trace = t.trace
+    records = trace.records()
+    assert records is not None and {r[0] for r in records} == {"search", "load", "hit", "reload"}
+    lines = _tracefile._lines(records, trace.t0)
+    assert lines == [_tracefile._ENCODER.encode(e.to_dict()) + "\n" for e in trace.events]
+    assert any(e.alias for e in trace.events) and any(e.kind == "hit" and e.error for e in trace.events)
+
+
 def test_file_layout_is_header_events_end(sample: Trace, tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     sample.save(path)
@@ -53,8 +89,23 @@ def test_file_layout_is_header_events_end(sample: Trace, tmp_path: Path) -> None
     assert header["format"] == "importtrace" and header["version"] == 1 and "preloaded" in header
     events = [json.loads(line) for line in lines[1:-1]]
     assert [e["id"] for e in events] == [e.id for e in sample.events]
-    assert json.loads(lines[-1]) == {"end": True, "events": len(events)}
+    crc = zlib.crc32("".join(line + "\n" for line in lines[1:-1]).encode("ascii"))
+    assert json.loads(lines[-1]) == {"end": True, "events": len(events), "crc32": crc}
     assert all(line.isascii() for line in lines)  # escapes keep odd names and messages intact
+
+
+def test_a_file_written_here_is_trusted_and_an_edited_one_checked(sample: Trace, tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    sample.save(path)
+    data = path.read_bytes()
+    assert _tracefile._written_here(data)  # its events are not checked field by field again
+    lines = data.split(b"\n")
+    lines[1] = lines[1].replace(b'"thread":1', b'"thread":"one"')
+    edited = b"\n".join(lines)
+    assert edited != data and not _tracefile._written_here(edited)
+    path.write_bytes(edited)
+    with pytest.raises(importtrace.TraceFileError, match=r"t\.jsonl:2: bad event: field 'thread' must be an integer"):
+        importtrace.load(path)
 
 
 def test_empty_trace_round_trips(tmp_path: Path) -> None:

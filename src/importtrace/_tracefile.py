@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
@@ -36,14 +37,111 @@ def paused_gc() -> Iterator[None]:
 
 def dump(trace: Trace, out: IO[str]) -> None:
     with paused_gc():
-        header, events = trace.to_dicts()
+        header = dict(trace.header)
         header["format"], header["version"] = FORMAT, VERSION
         header.pop("stream", None)
         out.write(_line(header))
-        encode = _ENCODER.encode
-        for start in range(0, len(events), 4096):  # in slices: one string per slice, not per event or file
-            out.write("".join([encode(event) + "\n" for event in events[start : start + 4096]]))
-    out.write(_line({"end": True, "events": len(events)}))
+        records = trace.records() if trace._events is None else None
+        if records is not None:  # straight from the records: no Event is made
+            lines: list[str] = _lines(records, trace.t0)
+        else:
+            encode = _ENCODER.encode
+            lines = [encode(e.to_dict()) + "\n" for e in trace.events]
+        crc = 0
+        for start in range(0, len(lines), 4096):  # in slices: one string per slice, not per event or file
+            chunk = "".join(lines[start : start + 4096])
+            crc = zlib.crc32(chunk.encode("ascii"), crc)
+            out.write(chunk)
+    out.write(_line({"end": True, "events": len(lines), "crc32": crc}))
+
+
+# One template per kind, the fields in Event.to_dict's order (checked against it by the tests).
+_TEMPLATES = {
+    "hit": '{"id":%d,"kind":"hit","name":%s,"start":%d,"duration":%s,"thread":%d,"parent":%s,"importer":%s,'
+    '"where":%s,"fromlist":%s,"level":%d,"count":%d,"via":%s,"partial":%s,"waited":%s,"missing":%s,'
+    '"error":%s}\n',
+    "search": '{"id":%d,"kind":"search","name":%s,"start":%d,"duration":%s,"thread":%d,"parent":%s,'
+    '"importer":%s,"where":%s,"reason":%s,"finder":%s,"found":%s,"origin":%s,"loader":%s,"package":%s,'
+    '"namespace":%s,"path":%s,"ahead":%s,"shadows":%s,"sys_path":%s,"error":%s}\n',
+    "load": '{"id":%d,"kind":"load","name":%s,"start":%d,"duration":%s,"thread":%d,"parent":%s,"importer":%s,'
+    '"where":%s,"origin":%s,"loader":%s,"module_type":%s,"self_duration":%s,"search":%s,"replaced":%s,'
+    '"observed":%s,"alias":%s,"namespace":%s,"lazy":%s,"unfinished":%s,"bytecode":%s,"error":%s}\n',
+    "reload": '{"id":%d,"kind":"reload","name":%s,"start":%d,"duration":%s,"thread":%d,"parent":%s,'
+    '"importer":%s,"where":%s,"added":%s,"removed":%s,"rebound":%s,"unchanged":%s,"stale":%s,"search":%s,'
+    '"bytecode":%s,"error":%s}\n',
+}
+
+
+def _lines(records: list[tuple[Any, ...]], t0: int) -> list[str]:
+    """The JSON lines of portable records (importtrace._layout), as Event.to_dict would encode them:
+    strings encoded once each, everything else by hand."""
+    encode = _ENCODER.encode
+    strings: dict[str, str] = {}
+
+    def text(value: Any) -> str:
+        if value is None:
+            return "null"
+        known = strings.get(value)
+        if known is None:
+            known = strings[value] = encode(value)
+        return known
+
+    def seq(value: Any) -> str:
+        if value is None:
+            return "null"
+        return "[" + ",".join([text(v) for v in value]) + "]"
+
+    def other(value: Any) -> str:
+        return "null" if value is None else encode(value)
+
+    def error(value: Any) -> str:
+        return "null" if value is None else encode({"type": value[0], "message": value[1]})
+
+    flag = {True: "true", False: "false", None: "null"}
+    nested: dict[int, int] = {}
+    for r in records:
+        if r[0] != "hit" and r[2] is not None and r[5] is not None:
+            nested[r[2]] = nested.get(r[2], 0) + r[5] - r[4]
+    asked: dict[int, tuple[str, str]] = {}
+    hit, search, load, reload = (_TEMPLATES[k] for k in ("hit", "search", "load", "reload"))
+    out: list[str] = []
+    append = out.append
+    for r in records:
+        kind = r[0]
+        duration = None if r[5] is None else r[5] - r[4]
+        head = (
+            r[1],
+            text(r[6]),
+            r[4] - t0,
+            "null" if duration is None else str(duration),
+            r[3],
+            "null" if r[2] is None else str(r[2]),
+        )
+        where = "null" if r[7] is None else text("%s:%d" % (r[7], r[8]))
+        importer = text(r[9])
+        if kind == "hit":
+            fromlist = seq(r[10]) if r[10] else "[]"
+            tail = (fromlist, r[11], r[16], text(r[12]), flag[r[13]], flag[r[14]], seq(r[15]), error(r[17]))
+            append(hit % (*head, importer, where, *tail))
+        elif kind == "search":
+            details = r[20] or {}
+            asked[r[1]] = (importer, where)
+            tail = (text(r[10]), text(r[12]), flag[r[13]], text(r[14]), text(r[15]), flag[r[16]], flag[r[17]])
+            more = (seq(r[11]), seq(r[19]), seq(details.get("shadows")), seq(details.get("sys_path")), error(r[18]))
+            append(search % (*head, importer, where, *tail, *more))
+        elif kind == "load":
+            if r[10] is not None and r[7] is None and r[9] is None:  # a load's asker is its search's
+                importer, where = asked.get(r[10], ("null", "null"))
+            self_duration = "null" if duration is None else str(max(0, duration - nested.get(r[1], 0)))
+            tail = (text(r[11]), text(r[12]), text(r[13]), self_duration, other(r[10]), flag[r[14]], flag[r[17]])
+            more = (text(r[20]), flag[r[15]], flag[r[16]], flag[r[5] is None and r[17]])
+            bytecode = text((r[19] or {}).get("bytecode"))
+            append(load % (*head, importer, where, *tail, *more, bytecode, error(r[18])))
+        else:
+            lists = tuple(seq(x or ()) for x in r[12:17])
+            bytecode = text((r[17] or {}).get("bytecode"))
+            append(reload % (*head, importer, where, *lists, other(r[10]), bytecode, error(r[11])))
+    return out
 
 
 def dumps(trace: Trace) -> str:
@@ -109,6 +207,7 @@ def _parse(data: bytes, name: str) -> Trace:
     built: dict[int, Event] = {}
     order: list[int] = []
     ended = False
+    check = not stream and not _written_here(data)
     for (number, _), obj in zip(numbered, _decode_all(numbered, name)):
         if ended:
             raise TraceFileError("%s:%d: data after the end record" % (name, number))
@@ -134,7 +233,7 @@ def _parse(data: bytes, name: str) -> Trace:
         if again:
             obj = {**events[eid], **obj}  # a stream adds to an event: when it ends, when its hits are counted
         try:
-            event = _event_from_dict(obj)
+            event = _event_from_dict(obj, check)
         except (ValueError, TypeError) as exc:
             raise TraceFileError("%s:%d: bad event: %s" % (name, number, exc)) from None
         if event.parent is not None and event.parent >= eid:  # a load begins before what happens inside it
@@ -150,6 +249,21 @@ def _parse(data: bytes, name: str) -> Trace:
             raise TraceFileError("%s: truncated: no end record after line %d" % (name, len(lines)))
         header.setdefault("complete", False)
     return Trace((built[i] for i in order), header)
+
+
+def _written_here(data: bytes) -> bool:
+    """Whether the event lines are exactly those importtrace wrote (the end record's checksum of them
+    matches): then they need no second check, field by field.  A hand-edited file is checked."""
+    first = data.find(b"\n") + 1
+    last = data.rfind(b"\n", 0, len(data) - 1) + 1
+    if not 0 < first <= last:
+        return False
+    end = data[last:]
+    marker = end.find(b'"crc32":')
+    if not end.startswith(b'{"end":true') or marker < 0:
+        return False
+    digits = end[marker + 8 :].split(b"}")[0].split(b",")[0]
+    return digits.isdigit() and int(digits) == zlib.crc32(data[first:last])
 
 
 def _decode_all(numbered: list[tuple[int, str]], name: str) -> list[Any]:
