@@ -106,6 +106,8 @@ def _lines(records: list[tuple[Any, ...]], t0: int) -> list[str]:
     hit, search, load, reload = (_TEMPLATES[k] for k in ("hit", "search", "load", "reload"))
     out: list[str] = []
     append = out.append
+    tail: tuple[Any, ...]
+    more: tuple[Any, ...]
     for r in records:
         kind = r[0]
         duration = None if r[5] is None else r[5] - r[4]
