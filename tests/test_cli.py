@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -551,3 +552,82 @@ def test_local_modules_never_replace_the_standard_library_in_importtrace_itself(
     assert traced.returncode == 0 and traced.stdout == "ran\n", traced.stderr
     shown = run(["--format", "jsonl", "-o", os.devnull, "-m", "prog"], tmp_path)
     assert shown.returncode == 0 and shown.stdout == "ran\n", shown.stderr
+
+
+QUICK_VALID = [
+    [],
+    ["--format", "jsonl", "-o", "out.jsonl"],
+    ["-fjsonl", "-oout", "--explain"],
+    ["--format=tree", "--color=never", "--style", "github"],
+    ["--include", "a*", "--include=b", "--exclude", "c", "--kind", "load,hit", "--kind=search"],
+    ["--min-duration", "0.5", "--depth", "3", "--hide-stdlib", "--hide-noise"],
+    ["--min-duration=1e-3", "--depth=0", "--stream", "s.jsonl", "--why", "json", "--why=os"],
+    ["--runs", "3", "-o", "dir"],
+]
+#: Bad values, help and anything unusual: argparse parses (or refuses) these itself.
+QUICK_LEFT = [
+    ["--color", "bad"],
+    ["--depth", "x"],
+    ["--min-duration", "-1"],
+    ["--explain=yes"],
+    ["--form", "jsonl"],
+    ["--help"],
+    ["--version"],
+    ["-o"],
+    ["--include"],
+    ["-x"],
+]
+
+
+@pytest.mark.parametrize("options", QUICK_VALID, ids=lambda o: " ".join(o) or "none")
+def test_quick_parse_gives_what_argparse_gives(options: list[str]) -> None:
+    """The run command parses its options without argparse (several ms of start-up) when it can."""
+    from importtrace import _cli
+
+    quick = _cli._quick_parse(list(options))
+    assert quick is not None
+    assert vars(quick) == vars(_cli._parser(None).parse_args(list(options)))
+
+
+@pytest.mark.parametrize("options", QUICK_LEFT, ids=lambda o: " ".join(o))
+def test_quick_parse_leaves_the_unusual_to_argparse(options: list[str]) -> None:
+    from importtrace import _cli
+
+    assert _cli._quick_parse(list(options)) is None
+
+
+def test_quick_parse_knows_every_option_of_the_run_command() -> None:
+    from importtrace import _cli
+
+    parser = _cli._parser(None)
+    actions = [a for a in parser._actions if a.dest not in ("help", "version")]
+    assert {opt: a.dest for a in actions for opt in a.option_strings} == {k: v[0] for k, v in _cli._QUICK.items()}
+    assert {a.dest: a.default for a in actions} == _cli._DEFAULTS
+
+
+def test_before_the_program_starts_the_command_line_imports_only_what_parsing_needs(tmp_path: Path) -> None:
+    """The program starts after the parent's own start-up: renderers, argparse, json and the file
+    helpers are imported while it runs (the other core), not before."""
+    script = tmp_path / "prog.py"
+    script.write_text("print('ran')\n")
+    probe = textwrap.dedent(
+        """
+        import sys
+        import importtrace._spawn as spawn
+        real = spawn.run
+        def run(cmd, meanwhile=None):
+            print(sorted(sys.modules), file=sys.stderr)
+            return real(cmd, meanwhile)
+        spawn.run = run
+        from importtrace._cli import main
+        sys.argv[1:] = ["--format", "jsonl", "-o", sys.argv[1], sys.argv[2]]
+        main()
+        """
+    )
+    command = [sys.executable, "-c", probe, str(tmp_path / "out.jsonl"), str(script)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "ran\n"), result.stderr
+    loaded = set(ast.literal_eval(result.stderr.splitlines()[0]))
+    late = {"argparse", "tempfile", "zipfile", "json", "typing", "importtrace._tracefile", "importtrace._filters"}
+    assert not loaded & late
+    assert (tmp_path / "out.jsonl").read_text().count("\n") == 3  # header, __main__'s load, end

@@ -3,11 +3,12 @@ first line, and hand the trace to the command line however the program ends.
 
 PYTEST_DONT_REWRITE
 
-The command line starts ``python [same options] _boot.py ...`` (or ``-c BOOT`` for a -c program: each
-way loads what the program's own way of starting loads); the bootstrap imports this module, which
-imports only importtrace's light recording modules, so the program's picture of sys.modules is the
-one it has under plain `python`.  Reading the script, exception printing and the exit status follow
-CPython's own code paths (pymain_run_python, _Py_HandleSystemExit, Py_FinalizeEx).
+The command line starts ``python [same options] _boot.py ...`` (or ``-c BOOT`` for a -c program, with
+BOOT from importtrace._interpreter: each way loads what the program's own way of starting loads); the
+bootstrap imports this module, which imports only importtrace's light recording modules, so the
+program's picture of sys.modules is the one it has under plain `python`.  Reading the script,
+exception printing and the exit status follow CPython's own code paths (pymain_run_python,
+_Py_HandleSystemExit, Py_FinalizeEx).
 """
 
 # _signal, not signal: only the former is loaded at start-up.
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 #: The command the parent runs after ``python [flags] -c`` for -c programs; its names are removed from
 #: __main__.  Other programs start from the file _boot.py next to this module.
-BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from importtrace._child import main; main()"
 _MAIN_KEYS = ("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__annotations__", "__builtins__")
 _external = sys.modules["_frozen_importlib_external"]
 _os = _external._os  # posix or nt: `os` itself is not loaded under python -S

@@ -8,14 +8,17 @@ turn one of the program's loads into a cache hit.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import IO, Any, NoReturn
 
 from . import __version__
 from ._trace import Trace, TraceError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import IO, Any, Callable, NoReturn
 
 PROG = "importtrace"
 USAGE = """\
@@ -43,11 +46,6 @@ SUBCOMMANDS = ("show", "why", "check", "diff")
 
 class UsageError(Exception):
     """Bad command-line input: reported as one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -116,13 +114,13 @@ def _main(args: list[str]) -> int:
 # --- options -----------------------------------------------------------------------------------
 
 
-def _parser(command: str | None) -> _Parser:
+def _parser(command: str | None) -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG if command is None else "%s %s" % (PROG, command),
         usage=USAGE,
         description=DESCRIPTION,
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_argparse().RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
     p.add_argument("--version", action="version", version="%(prog)s " + __version__)
@@ -204,6 +202,119 @@ def _parser(command: str | None) -> _Parser:
     return p
 
 
+def _argparse() -> Any:
+    """argparse, imported only when needed: it costs the command line's start-up several ms."""
+    import argparse
+
+    return argparse
+
+
+_PARSER_CLASS: list[type[argparse.ArgumentParser]] = []
+
+
+def _argument_parser() -> type[argparse.ArgumentParser]:
+    if not _PARSER_CLASS:
+        import argparse
+
+        class Parser(argparse.ArgumentParser):
+            def error(self, message: str) -> NoReturn:
+                raise UsageError(message)
+
+        _PARSER_CLASS.append(Parser)
+    return _PARSER_CLASS[0]
+
+
+def _Parser(**settings: Any) -> argparse.ArgumentParser:
+    """An ArgumentParser whose errors are UsageError (one line, exit status 2)."""
+    return _argument_parser()(**settings)
+
+
+class Options:
+    """The run command's options, as argparse would give them (argparse.Namespace's attributes)."""
+
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+#: The run command's options that the quick parser knows: flag -> (attribute, kind).  Anything else
+#: (help, --version, a bad value) goes through argparse, which says what is wrong; a test checks
+#: that both agree, option by option.
+_QUICK: dict[str, tuple[str, str]] = {
+    "-o": ("output", "value"),
+    "--output": ("output", "value"),
+    "-f": ("format", "value"),
+    "--format": ("format", "value"),
+    "--color": ("color", "color"),
+    "--style": ("style", "value"),
+    "--explain": ("explain", "flag"),
+    "--include": ("include", "append"),
+    "--exclude": ("exclude", "append"),
+    "--kind": ("kind", "append"),
+    "--min-duration": ("min_duration", "float"),
+    "--depth": ("depth", "int"),
+    "--hide-stdlib": ("hide_stdlib", "flag"),
+    "--hide-noise": ("hide_noise", "flag"),
+    "--stream": ("stream", "value"),
+    "--why": ("why", "append"),
+    "--runs": ("runs", "int"),
+}
+_DEFAULTS: dict[str, Any] = {
+    "output": None,
+    "format": "timeline",
+    "color": "auto",
+    "style": None,
+    "explain": False,
+    "include": [],
+    "exclude": [],
+    "kind": [],
+    "min_duration": None,
+    "depth": None,
+    "hide_stdlib": False,
+    "hide_noise": False,
+    "stream": None,
+    "why": [],
+    "runs": None,
+}
+_CONVERT: dict[str, Callable[[str], Any]] = {"value": str, "append": str, "float": float, "int": int, "color": str}
+
+
+def _quick_parse(options: list[str]) -> Options | None:
+    """The run command's options without argparse (several ms of start-up before the program can
+    start), for what is valid; None for anything else, which argparse then parses and reports."""
+    values = {k: list(v) if isinstance(v, list) else v for k, v in _DEFAULTS.items()}
+    i = 0
+    while i < len(options):
+        arg = options[i]
+        flag, eq, value = arg.partition("=") if arg.startswith("--") else (arg[:2], "", arg[2:])
+        known = _QUICK.get(flag)
+        if known is None or (not arg.startswith("--") and value and known[1] == "flag"):
+            return None
+        name, kind = known
+        if kind == "flag":
+            if eq:
+                return None
+            values[name] = True
+            i += 1
+            continue
+        if not eq and not value:
+            if i + 1 >= len(options) or options[i + 1].startswith("-"):
+                return None
+            value = options[i + 1]
+            i += 1
+        i += 1
+        try:
+            converted = _CONVERT[kind](value)
+        except ValueError:
+            return None
+        if kind == "color" and converted not in ("auto", "always", "never"):
+            return None
+        if kind == "append":
+            values[name].append(converted)
+        else:
+            values[name] = converted
+    return Options(**values)
+
+
 def _render_options(ns: argparse.Namespace, stream: IO[str] | None) -> dict[str, Any]:
     from .renderers import FORMATS
 
@@ -277,9 +388,14 @@ def _writable(path: str, what: str) -> str:
 # --- running a program -------------------------------------------------------------------------
 
 
-def split_target(args: list[str], parser: argparse.ArgumentParser) -> tuple[list[str], str, str, list[str]]:
+def split_target(
+    args: list[str], parser: argparse.ArgumentParser | None = None
+) -> tuple[list[str], str, str, list[str]]:
     """Split argv like python does: our options, then script | -m module | -c code, then its args."""
-    takes_value = {opt for action in parser._actions if action.nargs != 0 for opt in action.option_strings}
+    if parser is None:
+        takes_value = {flag for flag, (_, kind) in _QUICK.items() if kind != "flag"}
+    else:
+        takes_value = {opt for action in parser._actions if action.nargs != 0 for opt in action.option_strings}
     i = 0
     while i < len(args):
         arg = args[i]
@@ -312,7 +428,7 @@ def _check_target(mode: str, target: str) -> None:
             raise UsageError("can't open file %r: No such file or directory" % target)
         if os.path.isdir(target) and not os.path.exists(os.path.join(target, "__main__.py")):
             raise UsageError("can't find '__main__' module in %r" % target)
-        if not os.path.isdir(target):
+        if not os.path.isdir(target) and _may_be_zip(target):
             import zipfile
 
             if zipfile.is_zipfile(target):
@@ -338,10 +454,25 @@ def _check_target(mode: str, target: str) -> None:
             raise UsageError("No module named %r" % top)
 
 
+def _may_be_zip(path: str) -> bool:
+    """Whether path's last 64 KiB hold a zip end-of-directory signature (zipfile, which costs the
+    command line's start-up 10 ms, is imported only then)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - 65536 - 22))
+            return b"PK\x05\x06" in f.read()
+    except OSError:
+        return False
+
+
 def _run(args: list[str]) -> int:
-    parser = _parser(None)
-    options, mode, target, program_args = split_target(args, parser)
-    ns = parser.parse_args(options)
+    options, mode, target, program_args = split_target(args)
+    ns: Any = _quick_parse(options) if mode else None
+    if ns is None:
+        parser = _parser(None)
+        options, mode, target, program_args = split_target(args, parser)
+        ns = parser.parse_args(options)
     if not mode:
         raise UsageError("no program given: pass a script, -m module or -c code")
     if ns.runs is not None:
@@ -361,7 +492,8 @@ def run_program(
     stream_path = _writable(ns.stream, "the stream to") if getattr(ns, "stream", None) else ""
     render_options = _render_options(ns, None if output else sys.stderr) if report else {}
     _check_target(mode, target)
-    trace, status = trace_program(mode, target, program_args, stream_path, explain=bool(ns.explain))
+    prepare = (lambda: _prepare(ns.format)) if report else None
+    trace, status = trace_program(mode, target, program_args, stream_path, bool(ns.explain), prepare)
     if trace is not None and trace.header.get("complete") is False:
         print(
             "%s: the program ended abruptly (status %d); the trace was recovered from the stream file "
@@ -394,8 +526,7 @@ def child_command(
     The benchmarks time exactly this command."""
     import importtrace
 
-    from ._child import BOOT
-    from ._interpreter import interpreter_command
+    from ._interpreter import BOOT, interpreter_command
 
     pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(importtrace.__file__)))
     boot = ["-c", BOOT] if mode == "code" else [os.path.join(pkgdir, "importtrace", "_boot.py")]
@@ -432,14 +563,19 @@ def _absolute(path: str) -> str:
 
 
 def trace_program(
-    mode: str, target: str, args: list[str], stream_path: str = "", explain: bool = False
+    mode: str,
+    target: str,
+    args: list[str],
+    stream_path: str = "",
+    explain: bool = False,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[Trace | None, int]:
     """Run the program in a child interpreter; return its trace (None if it died without one) and
-    its exit status (negative: the signal that ended it)."""
+    its exit status (negative: the signal that ended it).  meanwhile runs here while the program runs."""
     fd, out = _temp_file()
     os.close(fd)
     try:
-        status = _spawn(child_command(mode, target, args, out, stream_path, explain))
+        status = _spawn(child_command(mode, target, args, out, stream_path, explain), meanwhile)
         trace = read_child_trace(out)
     finally:
         try:
@@ -460,9 +596,15 @@ def trace_program(
 
 
 def _temp_file() -> tuple[int, str]:
-    import tempfile
+    """A new private file for the child's trace (tempfile, which costs start-up 3 ms, only as a fallback)."""
+    directory = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") or "/tmp"
+    path = os.path.join(directory, "importtrace-%d-%s.trace" % (os.getpid(), os.urandom(6).hex()))
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600), path
+    except OSError:
+        import tempfile
 
-    return tempfile.mkstemp(prefix="importtrace-", suffix=".trace")
+        return tempfile.mkstemp(prefix="importtrace-", suffix=".trace")
 
 
 def read_child_trace(path: str) -> Trace | None:
@@ -480,11 +622,21 @@ def read_child_trace(path: str) -> Trace | None:
     return Trace._from_records(header, records)
 
 
-def _spawn(cmd: list[str]) -> int:
+def _spawn(cmd: list[str], meanwhile: Callable[[], object] | None = None) -> int:
     """Run the child, passing on the signals sent to this process (see importtrace._spawn)."""
     from ._spawn import run
 
-    return run(cmd)
+    return run(cmd, meanwhile)
+
+
+def _prepare(format: str) -> None:
+    """Import what rendering format will need, while the program runs on the other core."""
+    import importlib
+
+    from . import _filters, _tracefile  # noqa: F401
+    from .renderers import FORMATS
+
+    importlib.import_module(FORMATS[format])
 
 
 def _report(
@@ -555,7 +707,7 @@ def _why(args: list[str]) -> int:
         usage="%s why TRACE.jsonl MODULE" % PROG,
         description="Show the chain of imports that first brought MODULE in, and every other place that asked for it.",
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_argparse().RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
     parser.add_argument("trace", metavar="TRACE.jsonl")

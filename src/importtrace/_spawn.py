@@ -15,9 +15,14 @@ only if it finds the program still stopped (one sent to the whole job has contin
 from __future__ import annotations
 
 import os
-import signal
 import sys
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import signal
+    from typing import Any, Callable
+else:
+    import _signal as signal  # the C module: signal.py imports enum, which the command line need not load
 
 _SI_KERNEL = {"linux": 0x80, "freebsd": 0x10006}.get(sys.platform.rstrip("0123456789"))
 #: What a terminal sends to its foreground (or, for TTIN and TTOU, background) process group.
@@ -36,14 +41,18 @@ _UNCATCHABLE = {signal.SIGKILL, signal.SIGSTOP}
 _FAULTS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL}
 
 
-def run(cmd: list[str]) -> int:
-    """Run cmd, passing on signals, until it ends; its exit status (negative: the signal that ended it)."""
+def run(cmd: list[str], meanwhile: Callable[[], object] | None = None) -> int:
+    """Run cmd, passing on signals, until it ends; its exit status (negative: the signal that ended it).
+    meanwhile, if given, is called once the program has started (the command line imports what it
+    renders with while the program runs); signals that arrive during it are passed on after it."""
     if not hasattr(os, "posix_spawn"):  # Windows: Ctrl-C reaches the whole console; nothing to pass on
         import subprocess
 
         old = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            return subprocess.call(cmd)
+            process = subprocess.Popen(cmd)
+            _call(meanwhile)
+            return process.wait()
         finally:
             signal.signal(signal.SIGINT, old)
     own_group = not _has_controlling_terminal()
@@ -52,6 +61,7 @@ def run(cmd: list[str]) -> int:
         old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, caught)
         try:
             child = _Child(_start(cmd, old_mask, own_group), own_group)
+            _call(meanwhile)
             status = child.wait_blocked(caught)
         finally:
             while signal.sigtimedwait(caught, 0) is not None:
@@ -64,11 +74,21 @@ def run(cmd: list[str]) -> int:
             for s in saved:
                 signal.signal(s, child.handle)
             child.pid = _start(cmd, signal.pthread_sigmask(signal.SIG_BLOCK, []), own_group)
+            _call(meanwhile)
             status = child.wait_in_waitpid()
         finally:
             for s, handler in saved.items():
                 signal.signal(s, handler if handler is not None else signal.SIG_DFL)
     return os.waitstatus_to_exitcode(status)
+
+
+def _call(meanwhile: Callable[[], object] | None) -> None:
+    """Call meanwhile; whatever it raises is not the program's business (the caller meets it again later)."""
+    if meanwhile is not None:
+        try:
+            meanwhile()
+        except Exception:
+            pass
 
 
 def _start(cmd: list[str], mask: Any, own_group: bool) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Any
 
 from .._trace import Trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..record import Recording
 
 #: format name -> module that renders it
