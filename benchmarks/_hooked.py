@@ -9,7 +9,9 @@
 #   wrapt-base  imports wrapt and installs nothing: the baseline of the wrapt row, so that its ratio
 #               is the hook's cost and not the cost of importing wrapt (about 100 modules on 3.13)
 #   wrapt       wrapt.FunctionWrapper pass-through on builtins.__import__ plus the same finder
-#   none        nothing: measures this launcher's own cost
+#   none        nothing: measures this launcher's own cost (the baseline of the library rows)
+#   library     importtrace as a library: import importtrace, start(), the program, stop() returning
+#               its Trace (with IMPORTTRACE_PURE=1 in the environment: the pure-Python hooks)
 # Only modules every interpreter has loaded at start-up are imported here, except wrapt.
 import builtins
 import os
@@ -49,7 +51,7 @@ def install(kind: str) -> None:
 
             builtins.__import__ = wrapt.FunctionWrapper(orig, passthrough)
             sys.meta_path.insert(0, NullFinder())
-    elif kind != "none":
+    elif kind not in ("none", "library"):
         raise SystemExit("_hooked.py: unknown hook kind %r" % kind)
 
 
@@ -73,6 +75,18 @@ def run(script: str, args: "list[str]") -> None:
     exec(code, g)
 
 
+def run_traced(script: str, args: "list[str]") -> None:
+    """run() between importtrace.start() and stop() (kept in locals: run() clears this module's globals)."""
+    import importtrace
+
+    stop = importtrace.stop
+    importtrace.start()
+    try:
+        run(script, args)
+    finally:
+        stop()
+
+
 if __name__ == "__main__":
     install(sys.argv[1])
-    run(sys.argv[2], sys.argv[3:])
+    (run_traced if sys.argv[1] == "library" else run)(sys.argv[2], sys.argv[3:])

@@ -1,4 +1,4 @@
-"""importtrace benchmarks (issue 7): how much does tracing cost, measured against untraced runs.
+"""importtrace benchmarks (issues 7 and 11): how much does tracing cost, measured against untraced runs.
 
     python benchmarks/run.py                 # full run on this interpreter (10 pairs per figure)
     python benchmarks/run.py --quick         # a few pairs: checks that everything works
@@ -61,15 +61,17 @@ WORKLOADS = {
 
 #: whole-process variants, each compared with its own baseline run just before it
 VARIANTS = {
-    "record": "importtrace: recording child (records, hands the trace over)",
-    "record-pure": "the same with IMPORTTRACE_PURE=1 (pure-Python hooks, no compiled accelerator)",
-    "cli": "importtrace: full command line (+ parent start-up, JSON Lines)",
+    "library": "importtrace as a library: import importtrace, start(), the program, stop() -> Trace",
+    "library-pure": "the same with IMPORTTRACE_PURE=1 (pure-Python hooks, no compiled accelerator)",
+    "cli": "python -m importtrace --format jsonl -o FILE: the whole command line",
+    "record": "the command line's recording child alone (records, hands the trace over)",
     "importtime": "python -X importtime (C-level reference)",
     "floor": "pure-Python floor: pass-through __import__ + null finder",
     "wrapt": "wrapt.FunctionWrapper __import__ hook + null finder",
 }
 
-TARGET_RATIO = 1.05  # recording, workloads 1 to 3
+TARGET_RATIO = {"library": 1.05, "library-pure": 1.05, "cli": 1.10}  # workloads 1 to 3
+TARGET_ACCURACY = 0.05  # the tree's top import: --format importtime against -X importtime
 TARGET_NS = 250.0  # per cached import, on 3.11
 TARGET_LOOP_BYTES = 1 << 20  # events of the million-iteration loop
 TARGET_RENDER = {"tree": 0.5, "synth100k": 3.0}  # timeline + table, seconds
@@ -86,11 +88,19 @@ class Settings:
     inproc_repeat: int
     profile_repeats: int
     soak_cycles: tuple[int, ...] = (1_000, 10_000)
+    accuracy_repeats: int = 5
     synthetic_events: int = 100_000
 
 
 QUICK = Settings(
-    pairs=3, warmup=1, render_repeats=2, inproc_number=200_000, inproc_repeat=3, profile_repeats=1, soak_cycles=(200,)
+    pairs=3,
+    warmup=1,
+    render_repeats=2,
+    inproc_number=200_000,
+    inproc_repeat=3,
+    profile_repeats=1,
+    soak_cycles=(200,),
+    accuracy_repeats=2,
 )
 FULL = Settings(pairs=10, warmup=2, render_repeats=5, inproc_number=1_000_000, inproc_repeat=5, profile_repeats=5)
 
@@ -299,14 +309,16 @@ def prepare(py: Interpreter, workloads: list[Workload], log: Callable[[str], Non
 
 
 #: environment added to the measured command of a variant (never to its baseline)
-VARIANT_ENV = {"record-pure": {"IMPORTTRACE_PURE": "1"}}
+VARIANT_ENV = {"library-pure": {"IMPORTTRACE_PURE": "1"}}
 
 
 def variant_commands(py: Interpreter, w: Workload, variant: str) -> tuple[list[str], list[str]]:
     """(baseline command, measured command) for one whole-process variant."""
     plain = [py.path, w.script, *w.args]
     hooked = os.path.join(HERE, "_hooked.py")
-    if variant in ("record", "record-pure"):
+    if variant in ("library", "library-pure"):
+        return [py.path, hooked, "none", w.script, *w.args], [py.path, hooked, "library", w.script, *w.args]
+    if variant == "record":
         return plain, py.child[w.key]
     if variant == "cli":
         out = cli_output(py, w)
@@ -468,6 +480,47 @@ def measure_inprocess(py: Interpreter, settings: Settings, pure: bool = False) -
     return result
 
 
+def _top_import(text: str) -> tuple[str, int]:
+    """The line with the largest cumulative time in -X importtime's format: (module, microseconds)."""
+    best = ("", -1)
+    for line in text.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[0].startswith("import time:") and parts[1].strip().isdigit():
+            best = max(best, (parts[2].strip(), int(parts[1])), key=lambda item: item[1])
+    return best
+
+
+def measure_accuracy(py: Interpreter, w: Workload, repeats: int) -> dict[str, Any]:
+    """The cumulative time importtrace reports for the workload's top import (--format importtime)
+    against what python -X importtime reports for it, medians of repeats runs each, alternating."""
+    compile_bytecode(py)
+    out = os.path.join(WORK, "out", "accuracy-%s.txt" % py.short)
+    ours: list[int] = []
+    theirs: list[int] = []
+    module = ""
+    for _ in range(repeats):
+        proc = subprocess.run(
+            [py.path, "-X", "importtime", w.script, *w.args], cwd=WORK, env=ENV, capture_output=True, text=True
+        )
+        module, micros = _top_import(proc.stderr)
+        theirs.append(micros)
+        error = check_process([py.path, "-m", "importtrace", "--format", "importtime", "-o", out, w.script], "cli")
+        if error:
+            return {"python": py.label, "workload": w.key, "error": error}
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+        ours.append(next((v for line in text.splitlines() for m, v in [_top_import(line)] if m == module), -1))
+    base, measured = statistics.median(theirs), statistics.median(ours)
+    return {
+        "python": py.label,
+        "workload": w.key,
+        "module": module,
+        "importtime_us": theirs,
+        "importtrace_us": ours,
+        "deviation": (measured - base) / base if base > 0 and measured >= 0 else float("inf"),
+    }
+
+
 def measure_profile(py: Interpreter, workloads: list[Workload], repeats: int, top: int = 15) -> list[dict[str, Any]]:
     """Where the recording time goes: phase timers (median of repeats) and cProfile of the child."""
     helper = os.path.join(HERE, "_profile.py")
@@ -512,8 +565,9 @@ def overhead_table(rows: list[dict[str, Any]]) -> list[list[Any]]:
             table.append([r["python"], r["workload"], r["variant"], "", "", "error: " + r["error"][:60], "", "", ""])
             continue
         target, verdict = "", ""
-        if r["variant"] in ("record", "record-pure") and r["workload"] in ("tree", "stdlib", "sympy"):
-            target, verdict = "<= %.2f" % TARGET_RATIO, _verdict(r["ratio"]["median"], TARGET_RATIO, fmt="%.3f")
+        wanted = TARGET_RATIO.get(r["variant"])
+        if wanted is not None and r["workload"] in ("tree", "stdlib", "sympy"):
+            target, verdict = "<= %.2f" % wanted, _verdict(r["ratio"]["median"], wanted, fmt="%.3f")
         cpu = r.get("cpu_ratio", {}).get("median")
         table.append(
             [
@@ -649,23 +703,39 @@ INPROCESS_HEADERS = [
 
 
 def targets(
-    overhead: list[dict[str, Any]], inproc: list[dict[str, Any]], render: list[dict[str, Any]]
+    overhead: list[dict[str, Any]],
+    inproc: list[dict[str, Any]],
+    render: list[dict[str, Any]],
+    accuracy: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Every target of issue 7 next to what was measured."""
+    """Every target of issues 7 and 11 next to what was measured."""
     out: list[dict[str, Any]] = []
+    what = {"library": "library ratio", "library-pure": "library ratio (pure Python)", "cli": "command-line ratio"}
     for r in overhead:
-        if r["variant"] in ("record", "record-pure") and r["workload"] in ("tree", "stdlib", "sympy") and "ratio" in r:
+        wanted = TARGET_RATIO.get(r["variant"])
+        if wanted is not None and r["workload"] in ("tree", "stdlib", "sympy") and "ratio" in r:
             value = r["ratio"]["median"]
-            pure = " (pure Python)" if r["variant"] == "record-pure" else ""
             out.append(
                 {
                     "python": r["python"],
-                    "what": "recording ratio%s, workload %s" % (pure, r["workload"]),
+                    "what": "%s, workload %s" % (what[r["variant"]], r["workload"]),
                     "measured": "%.3f" % value,
-                    "target": "<= %.2f" % TARGET_RATIO,
-                    "verdict": _verdict(value, TARGET_RATIO, fmt="%.3f"),
+                    "target": "<= %.2f" % wanted,
+                    "verdict": _verdict(value, wanted, fmt="%.3f"),
                 }
             )
+    for r in accuracy or []:
+        if "error" in r:
+            continue
+        out.append(
+            {
+                "python": r["python"],
+                "what": "reported time of the tree's top import (%s)" % r["module"],
+                "measured": "%+.1f%%" % (100 * r["deviation"]),
+                "target": "within %d%%" % round(100 * TARGET_ACCURACY),
+                "verdict": _verdict(abs(r["deviation"]), TARGET_ACCURACY, fmt="%.3f"),
+            }
+        )
     for r in inproc:
         note = "" if r["python"].split()[1].startswith("3.11.") else " (target set for 3.11)"
         out.append(
@@ -704,7 +774,7 @@ def _git(*args: str) -> str | None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="benchmarks/run.py",
-        description="Measure importtrace's overhead against untraced runs (issue 7). See benchmarks/README.md.",
+        description="Measure importtrace's overhead against untraced runs (issues 7, 11). See benchmarks/README.md.",
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="3 pairs, fewer repetitions: to check that it all works")
@@ -716,13 +786,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--variant", action="append", default=[], choices=list(VARIANTS), help="whole-process variants (default: all)"
     )
-    figures = ("overhead", "render", "inprocess", "profile", "soak")
+    figures = ("overhead", "accuracy", "render", "inprocess", "profile", "soak")
     p.add_argument(
         "--figure",
         action="append",
         default=[],
         choices=figures,
-        help="figures to produce (default: overhead, render, inprocess; profile and soak only when asked)",
+        help="figures to produce (default: overhead, accuracy, render, inprocess; profile and soak only when asked)",
     )
     p.add_argument("--pairs", type=int, help="measured pairs per variant (at least 10 for published numbers)")
     p.add_argument("--warmup", type=int, help="warm-up rounds before the pairs")
@@ -734,7 +804,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tablefmt", default="simple", help="tabulate format for the printed tables (e.g. github)")
     p.add_argument("--json", metavar="FILE", help="where to write the JSON (default: benchmarks/results/DATE.json)")
     ns = p.parse_args(argv)
-    ns.figure = ns.figure or ["overhead", "render", "inprocess"]
+    ns.figure = ns.figure or ["overhead", "accuracy", "render", "inprocess"]
     return ns
 
 
@@ -780,6 +850,7 @@ def main(argv: list[str] | None = None) -> int:
         "inprocess": [],
         "profile": [],
         "soak": [],
+        "accuracy": [],
     }
     for py in pythons:
         runnable = []
@@ -792,9 +863,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             runnable.append(w)
         py_variants = list(variants)
-        if "record-pure" in py_variants and not py.speedups:
-            log("%s: record-pure row skipped: no compiled accelerator in use, record is pure Python" % py.label)
-            py_variants.remove("record-pure")
+        if "library-pure" in py_variants and not py.speedups:
+            log("%s: library-pure row skipped: no compiled accelerator in use, library is pure Python" % py.label)
+            py_variants.remove("library-pure")
         if "wrapt" in py_variants and not py.wrapt:
             log("%s: wrapt row skipped: wrapt is not installed (pip install wrapt; benchmark-only)" % py.label)
             py_variants.remove("wrapt")
@@ -804,6 +875,9 @@ def main(argv: list[str] | None = None) -> int:
             for w in runnable:
                 log("%s: workload %s: %d pairs x %d variants" % (py.label, w.key, settings.pairs, len(py_variants)))
                 results["overhead"].extend(measure_overhead(py, w, py_variants, settings, log))
+        if "accuracy" in ns.figure:
+            log("%s: reported times against -X importtime" % py.label)
+            results["accuracy"].append(measure_accuracy(py, WORKLOADS["tree"], settings.accuracy_repeats))
         if "render" in ns.figure:
             traces = {"tree": os.path.join(WORK, "traces", "tree-%s.jsonl" % py.short)}
             cli_tree = cli_output(py, WORKLOADS["tree"])
@@ -841,7 +915,7 @@ def main(argv: list[str] | None = None) -> int:
         log("warning: importtrace's sources changed during the run (%s): figures may mix versions" % ", ".join(edited))
     results["meta"]["loadavg_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     results["meta"]["seconds"] = round(time.time() - started, 1)
-    results["targets"] = targets(results["overhead"], results["inprocess"], results["render"])
+    results["targets"] = targets(results["overhead"], results["inprocess"], results["render"], results["accuracy"])
     print_report(results, ns.tablefmt)
     path = ns.json or os.path.join(
         RESULTS, "bench-%s-%s.json" % (time.strftime("%Y%m%d-%H%M%S", time.localtime(started)), results["meta"]["mode"])
@@ -913,8 +987,24 @@ def print_report(results: dict[str, Any], fmt: str) -> None:
         print("\nSoak: resident memory growth of one process tracing the same cycle again and again (KiB):")
         headers, rows = soak.table(results["soak"], list(meta["settings"]["soak_cycles"]))
         print(tabulate(rows, headers, tablefmt=fmt, disable_numparse=True))
+    if results["accuracy"]:
+        print("\nReported times: the tree's top import, cumulative microseconds (medians; per run in the JSON):")
+        rows = [
+            [
+                a["python"],
+                a["module"],
+                statistics.median(a["importtime_us"]),
+                statistics.median(a["importtrace_us"]),
+                "%+.1f%%" % (100 * a["deviation"]),
+            ]
+            if "error" not in a
+            else [a["python"], "error: " + a["error"][:60], "", "", ""]
+            for a in results["accuracy"]
+        ]
+        headers = ["python", "module", "-X importtime", "importtrace --format importtime", "deviation"]
+        print(tabulate(rows, headers, tablefmt=fmt, disable_numparse=True))
     if results["targets"]:
-        print("\nTargets (issue 7):")
+        print("\nTargets (issues 7 and 11):")
         rows = [[t["python"], t["what"], t["measured"], t["target"], t["verdict"]] for t in results["targets"]]
         print(tabulate(rows, ["python", "target", "measured", "wanted", "verdict"], tablefmt=fmt))
 

@@ -68,9 +68,9 @@ def child(kind: str, hooks: str, checkpoints: list[int]) -> dict[str, Any]:
     import tempfile
 
     import importtrace
-    from importtrace import _recorder
+    from importtrace import record
 
-    if hooks != "untraced" and (hooks == "compiled") != (_recorder._speedups is not None):
+    if hooks != "untraced" and (hooks == "compiled") != record.compiled:
         raise SystemExit("hooks %r asked for, but %s are in use" % (hooks, "pure" if hooks == "compiled" else "C"))
     folder = tempfile.mkdtemp(prefix="importtrace-soak-")
     with open(os.path.join(folder, "soak_mod.py"), "w") as f:
