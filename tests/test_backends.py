@@ -119,3 +119,71 @@ def test_both_hook_implementations_keep_the_same_records(tmp_path: Path, explain
         assert compiled[name]["records"] == python[name]["records"], name
         assert compiled[name]["notes"] == python[name]["notes"], name
     assert sum(len(r["records"]) for r in compiled.values()) > 100  # the scenarios really recorded
+
+
+#: A program that prints the tracebacks of failed imports itself, every way a program can ask.
+PRINTS_TRACEBACKS = r"""
+import importlib, logging, sys, traceback
+logging.basicConfig(stream=sys.stdout, format="%(message)s")
+sys.path.insert(0, sys.argv[1])
+import reloaded
+with open(reloaded.__file__, "w") as f:
+    f.write("VALUE = 2\nraise ValueError('broken on reload')\n")
+importlib.invalidate_caches()
+attempts = [
+    lambda: importlib.import_module("missing_module"),
+    lambda: importlib.import_module("raises"),
+    lambda: importlib.import_module(".raises_too", "pkg"),
+    lambda: __import__("raises_three"),
+    lambda: importlib.reload(reloaded),
+]
+for attempt in attempts:
+    try:
+        attempt()
+    except Exception:
+        traceback.print_exc(file=sys.stdout)
+        logging.exception("logged")
+try:
+    import raises_four
+except ValueError:
+    traceback.print_exc(file=sys.stdout)
+"""
+
+TRACEBACK_MODULES = {
+    "raises.py": "def f():\n    raise ValueError('raises')\nf()\n",
+    "raises_three.py": "raise ValueError('three')\n",
+    "raises_four.py": "import raises_three\n",
+    "pkg/__init__.py": "",
+    "pkg/raises_too.py": "raise KeyError('too')\n",
+    "reloaded.py": "VALUE = 1\n",
+}
+
+
+@needs_speedups
+@pytest.mark.parametrize("way", ["cli", "library"])
+def test_tracebacks_the_program_prints_are_the_untraced_ones(tmp_path: Path, way: str) -> None:
+    """After a failed import_module, reload, __import__ or import statement, what traceback.print_exc
+    and logging.exception print matches an untraced run line for line (compiled hooks)."""
+
+    def run(traced: bool) -> str:
+        modules = tmp_path / ("traced" if traced else "plain")
+        for name, text in TRACEBACK_MODULES.items():
+            (modules / name).parent.mkdir(parents=True, exist_ok=True)
+            (modules / name).write_text(text)
+        script = tmp_path / "prog.py"
+        source = PRINTS_TRACEBACKS
+        if traced and way == "library":
+            source = "import importtrace\nimporttrace.start()\n" + source
+        else:
+            source = "\n\n" + source  # the same line numbers
+        script.write_text(source)
+        command = [sys.executable, "-B", str(script), str(modules)]
+        if traced and way == "cli":
+            command[2:2] = ["-m", "importtrace", "-o", os.devnull]
+        result = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.replace(str(modules), "MODULES")
+
+    untraced, traced = run(False), run(True)
+    assert untraced.count("Traceback") == 11 and "importtrace" not in untraced
+    assert traced.splitlines() == untraced.splitlines()
