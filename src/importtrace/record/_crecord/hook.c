@@ -122,7 +122,7 @@ site_add(Recorder *R, PyObject *code, int lasti, PyObject *name, PyObject *absna
         return -1;
     }
     if ((R->nsites + 1) * 10 > R->sites_cap * 7) {
-        Py_ssize_t cap = R->sites_cap ? R->sites_cap * 2 : 4096;
+        Py_ssize_t cap = R->sites_cap ? R->sites_cap * 2 : 256;
         Site *grown = PyMem_Calloc(cap, sizeof(Site));
         if (grown == NULL) {
             PyErr_NoMemory();

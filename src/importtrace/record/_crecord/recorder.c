@@ -179,7 +179,7 @@ rec_new_at(Recorder *R, int kind, PyObject *name, Place *place, PyObject *import
     int64_t parent = t->depth ? R->recs[t->stack[t->depth - 1].index].id : 0;
     int number = t->number;
     if (R->len == R->cap) {
-        Py_ssize_t cap = R->cap ? R->cap * 2 : 4096;
+        Py_ssize_t cap = R->cap ? R->cap * 2 : 256;
         Rec *grown = PyMem_Realloc(R->recs, cap * sizeof(Rec));
         if (grown == NULL) {
             PyErr_NoMemory();
