@@ -79,9 +79,9 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
         return wrapper
 
     started: "list[list[float]]" = []
-    real_start, real_stop = _session.Recording.start, _session.Recording.stop_raw
+    real_start, real_stop = _session.Recording._hold, _session.Recording.stop_raw
 
-    def start(self: "Any") -> "Any":
+    def start(self: "Any") -> "Any":  # the command line's recording: Recording._hold
         result = real_start(self)
         started.append(now())
         return result
@@ -90,7 +90,7 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
         add("program_and_exit", started[0])  # the program under the hooks, and atexit handlers
         return timed("stop", real_stop)(self)
 
-    _session.Recording.start = start  # type: ignore[method-assign]
+    _session.Recording._hold = start  # type: ignore[method-assign]
     _session.Recording.stop_raw = stop  # type: ignore[method-assign]
     _child._export.portable = timed("handover.portable", _export.portable)  # type: ignore[attr-defined]
     _child._write = timed("handover.write", _child._write)
