@@ -631,3 +631,20 @@ def test_before_the_program_starts_the_command_line_imports_only_what_parsing_ne
     late = {"argparse", "tempfile", "zipfile", "json", "typing", "importtrace._tracefile", "importtrace._filters"}
     assert not loaded & late
     assert (tmp_path / "out.jsonl").read_text().count("\n") == 3  # header, __main__'s load, end
+
+
+@pytest.mark.parametrize("options", [["-o=report.txt"], ["-fjsonl", "-o="], ["-f=jsonl"], ["-o", "x", "-f=tree"]])
+def test_quick_parse_leaves_short_options_with_equals_to_argparse(options: list[str]) -> None:
+    """argparse reads `-o=FILE` as FILE, not '=FILE': the quick parser must not give anything else."""
+    from importtrace import _cli
+
+    quick = _cli._quick_parse(list(options))
+    assert quick is None or vars(quick) == vars(_cli._parser(None).parse_args(list(options)))
+
+
+def test_short_option_with_equals_writes_the_report_where_argparse_says(tmp_path: Path) -> None:
+    write(tmp_path, {"prog.py": "print('ran')\n"})
+    result = run(["-fjsonl", "-o=report.jsonl", "prog.py"], tmp_path)
+    assert (result.returncode, result.stdout) == (0, "ran\n"), result.stderr
+    assert (tmp_path / "report.jsonl").exists() and not (tmp_path / "=report.jsonl").exists()
+

@@ -287,8 +287,8 @@ def _quick_parse(options: list[str]) -> Options | None:
         arg = options[i]
         flag, eq, value = arg.partition("=") if arg.startswith("--") else (arg[:2], "", arg[2:])
         known = _QUICK.get(flag)
-        if known is None or (not arg.startswith("--") and value and known[1] == "flag"):
-            return None
+        if known is None or (not arg.startswith("--") and value and (known[1] == "flag" or value[0] == "=")):
+            return None  # -o=FILE: argparse takes FILE, not "=FILE"
         name, kind = known
         if kind == "flag":
             if eq:
