@@ -648,3 +648,13 @@ def test_short_option_with_equals_writes_the_report_where_argparse_says(tmp_path
     assert (result.returncode, result.stdout) == (0, "ran\n"), result.stderr
     assert (tmp_path / "report.jsonl").exists() and not (tmp_path / "=report.jsonl").exists()
 
+
+def test_a_relative_tmpdir_still_gets_the_trace_of_a_program_that_changes_directory(tmp_path: Path) -> None:
+    """The hand-over file's path must not depend on the working directory the program leaves behind."""
+    write(tmp_path, {"prog.py": "import os\nos.chdir(os.path.dirname(os.getcwd()))\nimport colorsys\nprint('ran')\n"})
+    (tmp_path / "scratch").mkdir()
+    env = {**os.environ, "TMPDIR": "scratch", "TEMP": "scratch", "TMP": "scratch"}
+    result = run(["--format", "jsonl", "-o", "out.jsonl", "prog.py"], tmp_path, env=env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "ran\n", "")
+    assert '"colorsys"' in (tmp_path / "out.jsonl").read_text()
+    assert list((tmp_path / "scratch").iterdir()) == []

@@ -598,7 +598,8 @@ def trace_program(
 def _temp_file() -> tuple[int, str]:
     """A new private file for the child's trace (tempfile, which costs start-up 3 ms, only as a fallback)."""
     directory = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") or "/tmp"
-    path = os.path.join(directory, "importtrace-%d-%s.trace" % (os.getpid(), os.urandom(6).hex()))
+    # absolute, as tempfile's: the program may change directory before the child writes the trace
+    path = os.path.join(os.path.abspath(directory), "importtrace-%d-%s.trace" % (os.getpid(), os.urandom(6).hex()))
     try:
         return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600), path
     except OSError:
