@@ -658,3 +658,11 @@ def test_a_relative_tmpdir_still_gets_the_trace_of_a_program_that_changes_direct
     assert (result.returncode, result.stdout, result.stderr) == (0, "ran\n", "")
     assert '"colorsys"' in (tmp_path / "out.jsonl").read_text()
     assert list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_importing_the_bootstrap_runs_nothing() -> None:
+    """Tools that import every module of the package (pydoc, test collectors) must not start a child's bootstrap."""
+    code = "import importtrace._boot, sys; print(sorted(m for m in sys.modules if m.startswith('importtrace.')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "importtrace._child" not in result.stdout and "importtrace._boot" in result.stdout
