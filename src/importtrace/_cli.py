@@ -392,10 +392,14 @@ def split_target(
     args: list[str], parser: argparse.ArgumentParser | None = None
 ) -> tuple[list[str], str, str, list[str]]:
     """Split argv like python does: our options, then script | -m module | -c code, then its args."""
+    may_take: set[str] = set()
     if parser is None:
         takes_value = {flag for flag, (_, kind) in _QUICK.items() if kind != "flag"}
     else:
-        takes_value = {opt for action in parser._actions if action.nargs != 0 for opt in action.option_strings}
+        takes_value = {o for action in parser._actions if action.nargs not in (0, "?") for o in action.option_strings}
+        # an option whose value may be left out (check --no-cycles [PATTERN]) takes the next word unless
+        # it names an existing file: that is the program
+        may_take = {opt for action in parser._actions if action.nargs == "?" for opt in action.option_strings}
     i = 0
     while i < len(args):
         arg = args[i]
@@ -415,6 +419,10 @@ def split_target(
             return args[:i], "script", arg, args[i + 1 :]
         if arg in takes_value and "=" not in arg:
             i += 1
+        elif arg in may_take and i + 1 < len(args):
+            word = args[i + 1]
+            if not word.startswith("-") and not os.path.exists(word):
+                i += 1
         i += 1
     return args, "", "", []
 
