@@ -112,6 +112,13 @@ def test_a_large_trace_opens_with_a_summary_read_in_ten_seconds(app: App) -> Non
     assert app.show("--explain").startswith("importtrace timeline: ")  # notes are for the timeline
 
 
+def test_a_summary_of_one_big_import_names_the_largest_imports_inside_it(app: App) -> None:
+    text = app.show("--format", "summary", "--include", "bigdep", "--include", "subdep")
+    rows = text[text.index("Slowest imports") :].splitlines()[1:3]
+    assert rows[0].split()[3:5] == ["bigdep", "mycli/report.py:3"]
+    assert re.fullmatch(r" +of which bigdep\.core \S+", rows[1]), rows[1]  # not subdep: it is inside core
+
+
 # --- aliases are not loads ---------------------------------------------------------------------------------
 
 

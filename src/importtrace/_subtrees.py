@@ -139,6 +139,10 @@ class StartUp:
                 found.append(e)
         return [self.subtree(e) for e in found]
 
+    def children(self, sub: Subtree) -> list[Subtree]:
+        """The loads directly inside one, each with all it loaded, in the order they began."""
+        return [self.subtree(e) for e in node_children(self.trace, sub.root, is_load) if not own(e.name)]
+
     # --- the program's own code --------------------------------------------------------------------
 
     def own_loads(self) -> list[Event]:

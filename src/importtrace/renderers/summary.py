@@ -45,19 +45,20 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
 
 
 class Lines:
-    """The report's lines, each cut to the width (None: as long as they are)."""
+    """The report's lines, wrapped to the width (None: as long as they are), or cut (wrap=False)."""
 
     def __init__(self, width: int | None, color: bool) -> None:
         self.width = width
         self.color = color
         self.lines: list[str] = []
 
-    def add(self, text: str = "", style: str | None = None, wrap: bool = False) -> None:
+    def add(self, text: str = "", style: str | None = None, wrap: bool = True) -> None:
         if self.width is not None and len(text) > self.width:
             if wrap:
                 from textwrap import wrap as wrapped
 
-                for line in wrapped(text, max(self.width, 20), subsequent_indent="  ", break_on_hyphens=False):
+                lead = " " * (len(text) - len(text.lstrip(" ")) + 2)
+                for line in wrapped(text, max(self.width, 20), subsequent_indent=lead, break_on_hyphens=False):
                     self.lines.append(paint(line, style, self.color))
                 return
             text = keep_head(text, self.width)
@@ -121,14 +122,18 @@ def _slowest(out: Lines, start: StartUp, facts: Facts) -> None:
                 name_w,
                 esc(sub.name),
                 _asked(sub.root, facts),
-            )
+            ),
+            wrap=False,
         )
         if i < 3:
-            inside = [s for s in start.inside(sub) if s.time and sub.time and s.time * 20 >= sub.time]
+            # with few rows, the largest imports inside each (pandas.core.api), else other packages (numpy)
+            parts = start.children(sub) if len(subtrees) < 3 else start.inside(sub)
+            inside = [s for s in parts if s.time and sub.time and s.time * 20 >= sub.time]
             inside.sort(key=lambda s: -(s.time or 0))
             if inside:
-                named = ", ".join("%s %s" % (esc(s.name), took(s.time)) for s in inside[:_INSIDE])
-                more = " (+%d more)" % (len(inside) - _INSIDE) if len(inside) > _INSIDE else ""
+                room = _INSIDE if len(subtrees) >= 3 else 2 * _INSIDE
+                named = ", ".join("%s %s" % (esc(s.name), took(s.time)) for s in inside[:room])
+                more = " (+%d more)" % (len(inside) - room) if len(inside) > room else ""
                 out.add("  %*s  of which %s%s" % (time_w, "", named, more), "dim")
 
 
@@ -228,7 +233,6 @@ def _more(out: Lines, trace: Trace) -> None:
         "More: --format timeline (all %s), --format tree, --format table, --why MODULE (who imported it), "
         "--format html -o trace.html" % plural(len(trace.events), "event"),
         "dim",
-        wrap=True,
     )
 
 
