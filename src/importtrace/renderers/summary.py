@@ -176,7 +176,8 @@ def _failed(out: Lines, trace: Trace, start: StartUp, facts: Facts) -> None:
         return
     kinds = start.kinds
     mine = [e for e in failed if kinds.own(e.name) or (e.importer is not None and kinds.own(e.importer))]
-    others = [e for e in failed if e not in mine]
+    chosen = {id(e) for e in mine}
+    others = [e for e in failed if id(e) not in chosen]
     out.add()
     out.add("Failed imports: %d" % len(failed), "bold" if mine else None)
     for e in mine[:_LISTED]:
