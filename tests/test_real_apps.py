@@ -92,6 +92,7 @@ def test_a_large_trace_opens_with_a_summary_read_in_ten_seconds(app: App) -> Non
         "netlib": ["mycli/cli.py:4", "(mycli.cli)"],
     }
     assert re.search(r"^ +of which subdep \S+$", text, re.M)  # the package inside bigdep
+    assert re.search(r"^Own code: 6 modules besides __main__, \S+ of their own time; slowest: ", text, re.M)
     assert "Failed imports: 2\n  yaml_not_installed  not found  mycli/plugins.py:2 (mycli.plugins)\n" in text
     assert "(optional imports, usually): brotli_not_installed" in text
     assert (

@@ -156,13 +156,20 @@ def _installed_tail(path: str) -> str:
 
 
 def _own_code(out: Lines, start: StartUp) -> None:
+    """The program's own modules (besides __main__), the time their own code took, the slowest."""
+    names = [n for n in start.modules if n != "__main__" and start.kinds.own(n)]
     loads = start.own_loads()
-    if not loads:
+    if not names:
         return
     spent = sum(e.self_duration or 0 for e in loads)
+    text = "Own code: %s besides __main__, %s of their own time" % (plural(len(names), "module"), took(spent))
+    unseen = len(names) - len({e.name for e in loads})
+    if unseen > 0:
+        text += " (%d loaded out of the tracer's sight, untimed)" % unseen
     slowest = sorted(loads, key=lambda e: -(e.self_duration or 0))[:3]
-    named = ", ".join("%s %s" % (esc(e.name), took(e.self_duration)) for e in slowest)
-    out.add("Own code: %s, %s of their own time; slowest: %s" % (plural(len(loads), "module"), took(spent), named))
+    if slowest:
+        text += "; slowest: " + ", ".join("%s %s" % (esc(e.name), took(e.self_duration)) for e in slowest)
+    out.add(text)
 
 
 def _failed(out: Lines, trace: Trace, start: StartUp, facts: Facts) -> None:
