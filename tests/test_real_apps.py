@@ -120,6 +120,22 @@ def test_a_summary_of_one_big_import_names_the_largest_imports_inside_it(app: Ap
     assert re.fullmatch(r" +of which bigdep\.core \S+", rows[1]), rows[1]  # not subdep: it is inside core
 
 
+def test_import_time_counts_what_ran_within_a_search_once() -> None:
+    """A finder that imports in find_spec (setuptools' _distutils_hack does): those loads are siblings
+    of the search they ran within.  Import time counted them twice, and exceeded the run."""
+    events = [
+        {"id": 1, "kind": "load", "name": "__main__", "start": 0, "duration": 100, "thread": 1},
+        {"id": 2, "kind": "search", "name": "pip", "start": 10, "duration": 50, "thread": 1, "parent": 1},
+        {"id": 3, "kind": "load", "name": "traceback", "start": 20, "duration": 30, "thread": 1, "parent": 1},
+        {"id": 4, "kind": "load", "name": "pip", "start": 70, "duration": 20, "thread": 1, "parent": 1, "search": 2},
+    ]
+    trace = Trace.from_dicts({"duration": 100}, events)
+    from importtrace._check import import_time
+
+    assert import_time(trace) == 70
+    assert "Imports took 70ns of 100ns;" in importtrace.render(trace, "summary")
+
+
 # --- aliases are not loads ---------------------------------------------------------------------------------
 
 

@@ -222,13 +222,26 @@ def _count(n: int, word: str) -> str:
 def import_time(trace: Trace) -> int:
     """Nanoseconds spent importing: the outermost searches, loads and reloads, added up; inside the
     program's own ``__main__`` (a command-line trace's root), its imports, not the script's run time.
-    Unobserved loads have no time; cache hits are too cheap to count."""
-    total = 0
+    Unobserved loads have no time; cache hits are too cheap to count.  Time is counted once where
+    such events overlap on a thread (a finder that imports in find_spec: its loads are siblings of
+    its search, and ran within it)."""
+    spans: "dict[int, list[tuple[int, int]]]" = {}
     for e in trace.events:
         if e.kind in ("search", "load", "reload") and e.duration is not None and not own(e.name):
             parent = trace.parent(e)
             if (parent is None and not is_program(e)) or (parent is not None and is_program(parent)):
-                total += e.duration
+                spans.setdefault(e.thread, []).append((e.start, e.start + e.duration))
+    total = 0
+    for intervals in spans.values():
+        intervals.sort()
+        end = None
+        for start, stop in intervals:
+            if end is None or start >= end:
+                total += stop - start
+                end = stop
+            elif stop > end:
+                total += stop - end
+                end = stop
     return total
 
 
