@@ -413,3 +413,14 @@ def test_a_build_without_a_compiler_says_the_pure_python_hooks_were_installed(tm
     assert "importtrace: the compiled import hooks were not built (" in done.stderr
     assert "the pure-Python hooks are installed, which record the same events" in done.stderr
     assert not list(tmp_path.glob("lib/**/*.so"))
+
+
+def test_the_default_format_is_prepared_while_the_program_runs() -> None:
+    """The command line imports what rendering needs while the program runs: with the default format,
+    both reports the trace's size may choose."""
+    from importtrace import _cli
+
+    for name in ("importtrace.renderers.summary", "importtrace.renderers.timeline"):
+        sys.modules.pop(name, None)
+    _cli._prepare("auto")
+    assert "importtrace.renderers.summary" in sys.modules and "importtrace.renderers.timeline" in sys.modules

@@ -651,7 +651,8 @@ def _prepare(format: str) -> None:
     from . import _filters, _tracefile  # noqa: F401
     from .renderers import FORMATS
 
-    importlib.import_module(FORMATS[format])
+    for name in ("summary", "timeline") if format == "auto" else (format,):  # auto: the trace's size decides
+        importlib.import_module(FORMATS[name])
 
 
 def _report(
