@@ -13,7 +13,7 @@ from typing import Any
 
 from .._assertions import import_time
 from .._filters import OWN, STDLIB, THIRD_PARTY
-from .._subtrees import StartUp, Subtree
+from .._subtrees import StartUp
 from .._trace import Event, Trace
 from ._describe import Facts
 from ._text import esc, keep_head, paint, plural, took
@@ -242,6 +242,3 @@ def _more(out: Lines, trace: Trace) -> None:
         "--format html -o trace.html" % plural(len(trace.events), "event"),
         "dim",
     )
-
-
-__all__ = ["AUTO_LIMIT", "Subtree", "render"]
