@@ -47,6 +47,10 @@ FILES = {
     "vanisher.py": "import sys\ndel sys.modules[__name__]\n",
     "legacy_mod.py": "L = 1\n",
     "star.py": "from pkg import *\n",
+    # parts whose code is the same, each importing the package still initialising: the first part's code
+    # is freed before the next one runs, which often gets its address (each is a circular import of its own)
+    "twins/__init__.py": "".join("import twins.t%d\n" % i for i in range(12)),
+    **{"twins/t%d.py" % i: "import twins\n" for i in range(12)},
 }
 
 
@@ -189,6 +193,10 @@ def scenario_legacy() -> None:
         import legacy_mod  # noqa: F401
     finally:
         sys.meta_path.remove(finder)
+
+
+def scenario_identical_parts() -> None:
+    import twins  # noqa: F401
 
 
 def scenario_nested() -> None:

@@ -152,7 +152,7 @@ def test_output_to_a_file_and_why(shell: Any, project: Project, tmp_path: Path) 
     target = tmp_path / "report.txt"
     _, io = run(shell, f"%importtrace -o {target} --why nb_dep import nb_file")
     assert not [o for o in io.outputs if "importtrace" in o.data.get("text/plain", "")]
-    assert "wrote the timeline report to" in io.stdout
+    assert "wrote the report to" in io.stdout
     written = target.read_text()
     assert "load      nb_dep" in written
     assert "nb_dep was first loaded by this chain of imports" in written

@@ -578,7 +578,8 @@ def hostile_trace() -> Trace:
 def test_no_format_lets_a_control_character_through(fmt: str, color: bool) -> None:
     for width in (100, None):
         text = render(hostile_trace(), fmt, color=color, width=width)
-        ours = re.sub(r"\x1b\[[0-9;]*m", "", text) if color and fmt in ("timeline", "tree", "table") else text
+        colored = ("auto", "summary", "timeline", "tree", "table")
+        ours = re.sub(r"\x1b\[[0-9;]*m", "", text) if color and fmt in colored else text
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2028\u2029]", ours), repr(
             [x for x in ours.split("\n") if re.search("[\x00-\x09\x0b-\x1f\x7f\u202e\u2028\u2029]", x)]
         )
@@ -972,7 +973,7 @@ def test_bad_options_are_one_clear_line(options: dict[str, Any], message: str) -
 
 
 def test_bad_format_and_style() -> None:
-    with pytest.raises(RenderError, match=r"unknown format 'svg' \(choose from timeline, tree, table"):
+    with pytest.raises(RenderError, match=r"unknown format 'svg' \(choose from auto, summary, timeline, tree, table"):
         render(Trace([], {}), "svg")
     with pytest.raises(RenderError, match="unknown table style 'fancy'"):
         render(Trace([], {}), "table", style="fancy")

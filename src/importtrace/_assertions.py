@@ -14,7 +14,7 @@ from ._trace import Event, Trace, _matches
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from typing import Optional, Protocol, Union
 
     class SupportsTrace(Protocol):
@@ -39,6 +39,7 @@ LOADED = ("load", "reload")
 IMPORTED = ("load", "reload", "hit")
 REQUESTED = ("search", "load", "reload", "hit")
 _SHOWN = 10  # names listed before "(+N more)"
+_BIGGEST = 5  # separate subtrees named when there are too many modules
 
 
 # --- the assertions -------------------------------------------------------------------------------
@@ -84,13 +85,22 @@ def assert_max_modules(trace: "TraceLike", limit: int, pattern: "Optional[str]" 
         raise AssertionError(finding.inline())
 
 
-def assert_no_cycles(trace: "TraceLike", pattern: "Optional[str]" = None, *, stdlib: bool = False) -> None:
-    """Fail if a module was imported while it was still initialising in the same thread: a circular
-    import (only cycles with a module matching ``pattern``, if given).  Cycles between standard-library
-    modules, which you cannot fix, count only with ``stdlib=True``."""
+def assert_no_cycles(
+    trace: "TraceLike",
+    pattern: "Optional[Union[str, Sequence[str]]]" = None,
+    *,
+    stdlib: bool = False,
+    third_party: bool = False,
+) -> None:
+    """Fail on a circular import: a module imported while it was still initialising in the same thread.
+
+    Which ones count: those the program's own code takes part in (neither standard library nor an
+    installed package), plus those inside installed packages with ``third_party=True`` and those among
+    standard-library modules with ``stdlib=True``.  With ``pattern`` (a glob, or a list of them): the
+    cycles a matching module takes part in instead, standard-library-only ones still only with ``stdlib``."""
     __tracebackhide__ = True
     t = as_trace(trace)
-    findings = cycle_findings(t, pattern, stdlib)
+    findings = cycle_findings(t, pattern, stdlib, third_party)
     if findings:
         raise AssertionError("\n".join(f.inline() for f in findings))
 
@@ -172,43 +182,66 @@ def loaded_modules(trace: Trace, pattern: "Optional[str]" = None) -> "list[str]"
 
 
 def max_modules_finding(trace: Trace, limit: int, pattern: "Optional[str]" = None) -> "Optional[Finding]":
-    """Which imports brought in the most modules, when more than ``limit`` were loaded."""
+    """When more than ``limit`` modules were loaded: the largest separate subtrees (pandas and its
+    imports, httpx and its imports: see importtrace._subtrees), with the chain that loaded each."""
     names = loaded_modules(trace, pattern)
     if len(names) <= limit:
         return None
-    counted = set(names)
-    loads = [e for e in trace.events if e.kind == "load" and e.error is None and e.name in counted]
-    sizes: "dict[int, int]" = {}
-    for e in loads:
-        node: "Optional[Event]" = e
-        seen: "set[int]" = set()
-        while node is not None and node.id not in seen:  # every load counts for itself and each ancestor
-            seen.add(node.id)
-            if node.kind == "load" and node.name in counted:
-                sizes[node.id] = sizes.get(node.id, 0) + 1
-            node = trace.parent(node)
-    order = {e.id: i for i, e in enumerate(trace.events)}
-    biggest = sorted((i for i in sizes if sizes[i] > 1), key=lambda i: (-sizes[i], order[i]))[:3]
+    from ._filters import OWN, STDLIB, THIRD_PARTY
+    from ._subtrees import StartUp
+
+    start = StartUp(trace, counted=names)
+    kinds = start.by_kind()
     what = "modules" if pattern is None else f"modules matching {pattern!r}"
-    headline = f"{len(names)} {what} were loaded, more than the budget of {limit}"
-    chains = []
-    for i in biggest:
-        top = trace.event(i)
-        assert top is not None
-        chains.append([f"{top.name} and its imports, {sizes[i]} modules", *chain_links(trace, top)])
-    return Finding(headline, chains, [f"loaded: {_listing(names)}"], titled=True)
+    shares = [
+        (kinds[k], label) for k, label in ((OWN, "own"), (THIRD_PARTY, "third-party"), (STDLIB, "standard library"))
+    ]
+    present = [f"{n} {label}" for n, label in shares if n]
+    alone = {"own": "all own code", "third-party": "all third-party", "standard library": "all standard library"}
+    split = alone[next(label for n, label in shares if n)] if len(present) == 1 else ", ".join(present)
+    headline = f"{len(names)} {what} were loaded ({split}), more than the budget of {limit}"
+    biggest = sorted((s for s in start.separate() if s.modules), key=lambda s: -s.modules)[:_BIGGEST]
+    if biggest:
+        headline += "; the largest separate imports"
+    unobserved = unobserved_loads(trace)
+    chains = [
+        [f"{s.name} and its imports, {_count(s.modules, 'module')}", *chain_links(trace, s.root, None, unobserved)]
+        for s in biggest
+    ]
+    extra = [f"loaded: {_listing(names)}"]
+    if kinds[OWN] and len(present) > 1:
+        mine = [n for n in names if start.kinds.own(n)]
+        extra.insert(0, f"own code: {_count(len(mine), 'module')}: {_listing(mine)}")
+    return Finding(headline, chains, extra, titled=True)
+
+
+def _count(n: int, word: str) -> str:
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
 
 
 def import_time(trace: Trace) -> int:
     """Nanoseconds spent importing: the outermost searches, loads and reloads, added up; inside the
     program's own ``__main__`` (a command-line trace's root), its imports, not the script's run time.
-    Unobserved loads have no time; cache hits are too cheap to count."""
-    total = 0
+    Unobserved loads have no time; cache hits are too cheap to count.  Time is counted once where
+    such events overlap on a thread (a finder that imports in find_spec: its loads are siblings of
+    its search, and ran within it)."""
+    spans: "dict[int, list[tuple[int, int]]]" = {}
     for e in trace.events:
         if e.kind in ("search", "load", "reload") and e.duration is not None and not own(e.name):
             parent = trace.parent(e)
             if (parent is None and not is_program(e)) or (parent is not None and is_program(parent)):
-                total += e.duration
+                spans.setdefault(e.thread, []).append((e.start, e.start + e.duration))
+    total = 0
+    for intervals in spans.values():
+        intervals.sort()
+        end = None
+        for start, stop in intervals:
+            if end is None or start >= end:
+                total += stop - start
+                end = stop
+            elif stop > end:
+                total += stop - end
+                end = stop
     return total
 
 
@@ -218,23 +251,48 @@ def is_program(event: Event) -> bool:
     return event.name == "__main__" and event.parent is None and not (event.where or event.importer)
 
 
-def cycles(trace: Trace, pattern: "Optional[str]" = None, stdlib: bool = False) -> "list[tuple[Event, str]]":
-    """Trace.cycles(), without importtrace's own, only those involving ``pattern`` if given, and
-    cycles whose two modules are both in the standard library only with ``stdlib``."""
+def cycles(
+    trace: Trace,
+    pattern: "Optional[Union[str, Sequence[str]]]" = None,
+    stdlib: bool = False,
+    third_party: bool = False,
+    own_code: "Optional[bool]" = None,
+) -> "list[tuple[Event, str]]":
+    """Trace.cycles() without importtrace's own, scoped as ``assert_no_cycles`` says.  ``own_code``
+    (default: when no pattern is given) counts the program's own cycles; ``pattern`` adds those a
+    matching module takes part in."""
+    from ._filters import OWN, STDLIB, THIRD_PARTY, ModuleKinds
+    from ._subtrees import cycle_scope
+
+    patterns = [pattern] if isinstance(pattern, str) else list(pattern or ())
+    if own_code is None:
+        own_code = not patterns
+    kinds = ModuleKinds(trace)
     found = []
     for e, target in trace.cycles():
         if own(target):
             continue
-        if pattern is not None and not (_matches(target, pattern) or _matches(e.importer or "", pattern)):
+        scope = cycle_scope(kinds, e, target)
+        if scope == STDLIB and not stdlib:
             continue
-        if not stdlib and is_stdlib(target, trace) and is_stdlib(e.importer or "", trace):
-            continue
-        found.append((e, target))
+        if (
+            (own_code and scope == OWN)
+            or (third_party and scope == THIRD_PARTY)
+            or (stdlib and scope == STDLIB and not patterns)
+            or any(_matches(target, p) or _matches(e.importer or "", p) for p in patterns)
+        ):
+            found.append((e, target))
     return found
 
 
-def cycle_findings(trace: Trace, pattern: "Optional[str]" = None, stdlib: bool = False) -> "list[Finding]":
-    return [cycle_finding(trace, hit, target) for hit, target in cycles(trace, pattern, stdlib)]
+def cycle_findings(
+    trace: Trace,
+    pattern: "Optional[Union[str, Sequence[str]]]" = None,
+    stdlib: bool = False,
+    third_party: bool = False,
+    own_code: "Optional[bool]" = None,
+) -> "list[Finding]":
+    return [cycle_finding(trace, hit, target) for hit, target in cycles(trace, pattern, stdlib, third_party, own_code)]
 
 
 def cycle_finding(trace: Trace, hit: Event, target: str, unobserved: "Optional[dict[str, Event]]" = None) -> Finding:
@@ -376,6 +434,8 @@ def _unobserved(e: Event) -> str:
 
 def _place(e: Event) -> str:
     """``app/cli.py:3`` (relative to the working directory when inside it), else the importer's name."""
+    if e.importer == "runpy" and e.file and e.file.endswith(("<frozen runpy>", "runpy.py")):
+        return "runpy (python -m)"  # runpy imports the package of the module it runs
     if e.where:
         return _short(e.where)
     if e.importer:

@@ -14,7 +14,8 @@ need them, so building Rules before a traced run in the same process loads nothi
     forbid = ["pandas*", "matplotlib"]  # module names or globs that must not be imported
     max-modules = 150                   # at most this many modules loaded
     max-time = 300                      # milliseconds spent importing (noisy: keep a wide margin)
-    no-cycles = true                    # no circular import
+    no-cycles = true                    # no circular import in the program's own code
+    # no-cycles = ["mycli*"]            # ... or none that a module matching a pattern takes part in
 
 Module counts and forbidden modules are stable from run to run: the same code loads the same
 modules.  Time depends on the machine, its load and its disk cache, so a time budget needs a wide
@@ -27,7 +28,8 @@ from ._assertions import (
     IMPORTED,
     Finding,
     chain_links,
-    cycle_findings,
+    cycle_finding,
+    cycles,
     import_time,
     is_program,
     loaded_modules,
@@ -73,14 +75,15 @@ class ConfigError(ValueError):
 class Rules:
     """What ``importtrace check`` enforces.  Empty (false) when no rule is set."""
 
-    __slots__ = ("forbid", "max_modules", "max_time", "no_cycles")
+    __slots__ = ("cycles_in", "forbid", "max_modules", "max_time", "no_cycles")
 
     def __init__(
         self,
         forbid: "Iterable[str]" = (),
         max_modules: "Optional[int]" = None,
         max_time: "Optional[float]" = None,
-        no_cycles: bool = False,
+        no_cycles: "Union[bool, str, Iterable[str]]" = False,
+        cycles_in: "Iterable[str]" = (),
     ) -> None:
         if isinstance(forbid, str):
             forbid = [forbid]
@@ -92,11 +95,23 @@ class Rules:
             raise ConfigError(f"max-modules must be a whole number of modules, 0 or more, not {max_modules!r}")
         if max_time is not None and (not _is_number(max_time) or max_time < 0):
             raise ConfigError(f"max-time must be a number of milliseconds, 0 or more, not {max_time!r}")
-        if not isinstance(no_cycles, bool):
-            raise ConfigError(f"no-cycles must be true or false, not {no_cycles!r}")
+        patterns: "list[object]" = list(cycles_in)
+        own_code = no_cycles
+        if isinstance(no_cycles, str):
+            own_code, patterns = False, [*patterns, no_cycles]
+        elif not isinstance(no_cycles, bool):
+            if not isinstance(no_cycles, (list, tuple)):
+                raise ConfigError(f"no-cycles must be true, false or a list of module patterns, not {no_cycles!r}")
+            own_code, patterns = False, [*patterns, *no_cycles]
+        for scope in patterns:
+            if not isinstance(scope, str) or not scope.strip():
+                raise ConfigError(f"no-cycles: module patterns are non-empty strings, not {scope!r}")
         self.max_modules = max_modules
         self.max_time = None if max_time is None else float(max_time)
-        self.no_cycles = no_cycles
+        #: no circular import in the program's own code
+        self.no_cycles: bool = own_code is True
+        #: no circular import that a module matching one of these patterns takes part in
+        self.cycles_in: "list[str]" = [str(p) for p in dict.fromkeys(patterns)]
 
     def merge(self, override: "Rules") -> "Rules":
         """These rules (from the config file) with ``override`` (the command line) on top: its budgets
@@ -106,6 +121,7 @@ class Rules:
             override.max_modules if override.max_modules is not None else self.max_modules,
             override.max_time if override.max_time is not None else self.max_time,
             self.no_cycles or override.no_cycles,
+            [*self.cycles_in, *override.cycles_in],
         )
 
     def describe(self) -> "list[str]":
@@ -117,6 +133,7 @@ class Rules:
             out.append(f"max-time {_ms(self.max_time)} ms")
         if self.no_cycles:
             out.append("no-cycles")
+        out.extend(f"no-cycles {p}" for p in self.cycles_in)
         return out
 
     def __bool__(self) -> bool:
@@ -186,15 +203,29 @@ def evaluate(trace: Trace, rules: Rules) -> "list[Failure]":
         spent = import_time(trace) / 1e6
         if spent > rules.max_time:
             failures.append(_time_failure(trace, rules.max_time, spent))
-    if rules.no_cycles:
-        findings = cycle_findings(trace)
-        if findings:
-            count = len(findings)
-            chains = [[f.headline.replace("circular import: ", ""), *f.chains[0]] for f in findings]
-            failures.append(
-                Failure("no-cycles", "%d circular import%s" % (count, "" if count == 1 else "s"), chains, titled=True)
-            )
+    if rules.no_cycles or rules.cycles_in:
+        failure = _cycles_failure(trace, rules)
+        if failure is not None:
+            failures.append(failure)
     return failures
+
+
+def _cycles_failure(trace: Trace, rules: Rules) -> "Optional[Failure]":
+    """The no-cycles rules' failure: the cycles they count, and how many others they leave out."""
+    counted = cycles(trace, rules.cycles_in, own_code=rules.no_cycles)
+    if not counted:
+        return None
+    findings = [cycle_finding(trace, hit, target) for hit, target in counted]
+    chains = [[f.headline.replace("circular import: ", ""), *f.chains[0]] for f in findings]
+    rule = " ".join(["no-cycles", *rules.cycles_in]) if rules.cycles_in else "no-cycles"
+    message = "%d circular import%s" % (len(counted), "" if len(counted) == 1 else "s")
+    if not rules.cycles_in:
+        message += " in the program's own code"
+    others = len(cycles(trace, "*")) - len(counted)
+    notes = []
+    if others > 0:
+        notes.append(f"({others} more elsewhere are not counted: --no-cycles PATTERN counts those of matching modules)")
+    return Failure(rule, message, chains, notes, titled=True)
 
 
 def format_failures(failures: "list[Failure]") -> str:
@@ -302,7 +333,16 @@ def add_arguments(parser: "argparse.ArgumentParser") -> None:
         type=_millis,
         help="fail if importing takes more than MS milliseconds (noisy: prefer --max-modules)",
     )
-    group.add_argument("--no-cycles", action="store_true", default=False, help="fail on any circular import")
+    group.add_argument(
+        "--no-cycles",
+        metavar="PATTERN",
+        nargs="?",
+        action="append",
+        const="",
+        default=[],
+        help="fail on a circular import in the program's own code (not the standard library, not an installed "
+        "package); with PATTERN ('mycli*'), on one that a module matching PATTERN takes part in; repeatable",
+    )
     group.add_argument(
         "--config",
         metavar="PATH",
@@ -318,7 +358,7 @@ def rules_from_args(args: "argparse.Namespace", start: "Union[str, os.PathLike[s
         getattr(args, "forbid", None) or [],
         getattr(args, "max_modules", None),
         getattr(args, "max_time", None),
-        bool(getattr(args, "no_cycles", False)),
+        *_cycle_options(getattr(args, "no_cycles", None)),
     )
     if getattr(args, "no_config", False):
         return given
@@ -326,6 +366,13 @@ def rules_from_args(args: "argparse.Namespace", start: "Union[str, os.PathLike[s
     if path is None:
         return given
     return read_config(path).merge(given)
+
+
+def _cycle_options(values: "Union[bool, list[str], None]") -> "tuple[bool, list[str]]":
+    """(no cycles in the program's own code, patterns) from --no-cycles given bare ('') or with PATTERN."""
+    if isinstance(values, bool) or values is None:
+        return bool(values), []
+    return "" in values, [v for v in values if v]
 
 
 def _count(text: str) -> int:

@@ -29,9 +29,9 @@ importtrace [options] (script.py | -m module | -c code) [args ...]
        importtrace --runs N -o DIR (script.py | -m module | -c code) [args ...]
        importtrace diff BEFORE AFTER [options]"""
 DESCRIPTION = """\
-Run a Python program exactly as `python` would and show how its modules were fetched: every search
-(which finder, which file), load (self and cumulative time, errors), cache hit (who asked, where)
-and reload.  The report goes to stderr, so the program's own stdout stays clean."""
+Run a Python program exactly as `python` would and show how its modules were fetched: what made
+start-up slow, who imported what, failed and circular imports; every search, load, cache hit and
+reload.  The report goes to stderr, so the program's own stdout stays clean."""
 EXIT_CODES = """\
 exit codes:
   the program's own  its exit status (or the signal that ended it) when it ran
@@ -42,6 +42,9 @@ exit codes:
                      diff: the runs loaded different modules (or, with rules, a rule failed)"""
 
 SUBCOMMANDS = ("show", "why", "check", "diff")
+#: formats written for tools, not people: --why never goes into their -o file
+TOOL_FORMATS = ("jsonl", "chrome", "html", "mermaid", "importtime")
+AUTO_LIMIT = 200  # renderers.summary.AUTO_LIMIT, without importing the renderers to show --help
 
 
 class UsageError(Exception):
@@ -123,7 +126,12 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         formatter_class=_argparse().RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    p.add_argument("--version", action="version", version="%(prog)s " + __version__)
+    p.add_argument(
+        "--version",
+        action="version",
+        version="%s %s (%s)" % (PROG, __version__, hooks_in_use()),
+        help="show the version, and whether the compiled import hooks are in use",
+    )
     out = p.add_argument_group("output")
     out.add_argument(
         "-o",
@@ -134,9 +142,10 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
     out.add_argument(
         "-f",
         "--format",
-        default="timeline",
+        default="auto",
         metavar="FORMAT",
-        help="timeline (default), tree, table, jsonl, chrome, importtime, mermaid, html",
+        help="auto (default: timeline, or summary past %d events), summary, timeline, tree, table, jsonl, "
+        "chrome, importtime, mermaid, html" % AUTO_LIMIT,
     )
     out.add_argument(
         "--color",
@@ -144,7 +153,7 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         default="auto",
         help="colour the report (auto: on a terminal; NO_COLOR and FORCE_COLOR are honoured)",
     )
-    out.add_argument("--style", metavar="STYLE", help="table style for --format table (plain, github, grid, ...)")
+    out.add_argument("--style", metavar="STYLE", help="table style for --format table (github, grid, ...)")
     out.add_argument("--explain", action="store_true", help="add plain-language notes for learners")
     filters = p.add_argument_group("filters (every format)")
     filters.add_argument(
@@ -176,22 +185,20 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         action="store_true",
         help="leave out importtrace's own events, find_spec probes and the import machinery's own hits",
     )
-    if command in (None, "check"):
+    out.add_argument(
+        "--why",
+        metavar="MODULE",
+        action="append",
+        default=[],
+        help="then show who imported MODULE (into the -o file too, for the text formats)",
+    )
+    if command is None:
         run = p.add_argument_group("running")
         run.add_argument(
             "--stream",
             metavar="FILE",
-            help="also write events to FILE as JSON Lines as they "
-            "happen, so a crash or os._exit loses at most the event in flight",
+            help="also write events to FILE as they happen (JSON Lines): a crash loses at most one",
         )
-        run.add_argument(
-            "--why",
-            metavar="MODULE",
-            action="append",
-            default=[],
-            help="after the report, show the imports that first brought MODULE in",
-        )
-    if command is None:
         run.add_argument(
             "--runs",
             metavar="N",
@@ -260,7 +267,7 @@ _QUICK: dict[str, tuple[str, str]] = {
 }
 _DEFAULTS: dict[str, Any] = {
     "output": None,
-    "format": "timeline",
+    "format": "auto",
     "color": "auto",
     "style": None,
     "explain": False,
@@ -347,7 +354,7 @@ def _render_options(ns: argparse.Namespace, stream: IO[str] | None) -> dict[str,
         options["style"] = ns.style
     if ns.explain:
         options["explain"] = True
-    if ns.format not in ("jsonl", "chrome", "html", "mermaid", "importtime"):
+    if ns.format not in TOOL_FORMATS:
         options["color"] = _want_color(stream, ns.color)
         if stream is not None and _isatty(stream):
             import shutil
@@ -392,10 +399,14 @@ def split_target(
     args: list[str], parser: argparse.ArgumentParser | None = None
 ) -> tuple[list[str], str, str, list[str]]:
     """Split argv like python does: our options, then script | -m module | -c code, then its args."""
+    may_take: set[str] = set()
     if parser is None:
         takes_value = {flag for flag, (_, kind) in _QUICK.items() if kind != "flag"}
     else:
-        takes_value = {opt for action in parser._actions if action.nargs != 0 for opt in action.option_strings}
+        takes_value = {o for action in parser._actions if action.nargs not in (0, "?") for o in action.option_strings}
+        # an option whose value may be left out (check --no-cycles [PATTERN]) takes the next word unless
+        # it names an existing file: that is the program
+        may_take = {opt for action in parser._actions if action.nargs == "?" for opt in action.option_strings}
     i = 0
     while i < len(args):
         arg = args[i]
@@ -415,6 +426,10 @@ def split_target(
             return args[:i], "script", arg, args[i + 1 :]
         if arg in takes_value and "=" not in arg:
             i += 1
+        elif arg in may_take and i + 1 < len(args):
+            word = args[i + 1]
+            if not word.startswith("-") and not os.path.exists(word):
+                i += 1
         i += 1
     return args, "", "", []
 
@@ -502,8 +517,7 @@ def run_program(
         )
     if trace is not None and report:
         _report(trace, ns, render_options, output)
-        for module in getattr(ns, "why", []):
-            print(why_text(trace, module), file=sys.stderr, end="")
+        _report_why(trace, ns, output)
     if trace is None:
         print(
             "%s: the program ended without handing over its trace (os._exit, a crash or a signal); "
@@ -637,7 +651,8 @@ def _prepare(format: str) -> None:
     from . import _filters, _tracefile  # noqa: F401
     from .renderers import FORMATS
 
-    importlib.import_module(FORMATS[format])
+    for name in ("summary", "timeline") if format == "auto" else (format,):  # auto: the trace's size decides
+        importlib.import_module(FORMATS[name])
 
 
 def _report(
@@ -652,10 +667,22 @@ def _report(
     write_report(text, output, default)
 
 
-def write_report(text: str, output: str | None, default: IO[str] | None = None) -> None:
+def _report_why(trace: Trace, ns: argparse.Namespace, output: str | None, default: IO[str] | None = None) -> None:
+    """The --why answers after the report: in its -o file for the formats people read, else on the
+    terminal (default, or stderr), so that a file for tools stays valid."""
+    if not ns.why:
+        return
+    text = "".join(why_text(trace, module) for module in ns.why)
+    if output and ns.format not in TOOL_FORMATS:
+        write_report(text, output, append=True)
+    else:
+        write_report(text, None, default)
+
+
+def write_report(text: str, output: str | None, default: IO[str] | None = None, append: bool = False) -> None:
     """Write a report to the file output, else to default (stderr if None), escaping what it cannot encode."""
     if output:
-        with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
+        with open(output, "a" if append else "w", encoding="utf-8", errors="backslashreplace") as f:
             f.write(text)
     else:
         stream = default if default is not None else sys.stderr
@@ -691,14 +718,37 @@ def _load_trace(path: str) -> Trace:
     return read(path)
 
 
+SHOW_DESCRIPTION = """\
+Show a saved trace (written by --format jsonl or Trace.save) in any format, with the same filters as
+a run.  The report goes to stdout.  For example:
+  importtrace show trace.jsonl --format tree --hide-stdlib
+  importtrace show trace.jsonl --why yaml"""
+SHOW_EXIT_CODES = """\
+exit codes:
+  0  the report was written
+  2  usage error, or a trace file that cannot be read (missing, truncated or malformed)"""
+WHY_DESCRIPTION = """\
+Show the chain of import statements, with file and line, that first brought MODULE in, and every other
+place that asked for it, from a saved trace.  The same as `importtrace --why MODULE program`."""
+WHY_EXIT_CODES = """\
+exit codes:
+  0  MODULE was requested in the trace
+  1  MODULE is not in the trace
+  2  usage error, or a trace file that cannot be read"""
+
+
 def _show(args: list[str]) -> int:
     parser = _parser("show")
+    parser.usage = "%s show TRACE.jsonl [options]" % PROG
+    parser.description = SHOW_DESCRIPTION
+    parser.epilog = SHOW_EXIT_CODES
     parser.add_argument("trace", metavar="TRACE.jsonl")
     ns = parser.parse_args(args)
     output = _writable(ns.output, "the report to") if ns.output else None
     options = _render_options(ns, None if output else sys.stdout)
     trace = _load_trace(ns.trace)
     _report(trace, ns, options, output, default=sys.stdout)
+    _report_why(trace, ns, output, default=sys.stdout)
     return 0
 
 
@@ -706,8 +756,8 @@ def _why(args: list[str]) -> int:
     parser = _Parser(
         prog="%s why" % PROG,
         usage="%s why TRACE.jsonl MODULE" % PROG,
-        description="Show the chain of imports that first brought MODULE in, and every other place that asked for it.",
-        epilog=EXIT_CODES,
+        description=WHY_DESCRIPTION,
+        epilog=WHY_EXIT_CODES,
         formatter_class=_argparse().RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -718,6 +768,17 @@ def _why(args: list[str]) -> int:
     text = why_text(trace, ns.module)
     sys.stdout.write(text)
     return 0 if trace.requests(ns.module) else 1
+
+
+def hooks_in_use() -> str:
+    """Which import hooks a traced program gets: the compiled ones, or the pure-Python ones and why."""
+    from .record import compiled
+
+    if compiled:
+        return "compiled hooks"
+    if os.environ.get("IMPORTTRACE_PURE"):
+        return "pure-Python hooks: IMPORTTRACE_PURE is set"
+    return "pure-Python hooks: the compiled extension was not built"
 
 
 def why_text(trace: Trace, module: str) -> str:

@@ -131,7 +131,7 @@ def record_runs(ns: argparse.Namespace, mode: str, target: str, program_args: li
     for option, given in (("--stream", ns.stream), ("--why", ns.why)):
         if given:
             raise UsageError("%s does not apply with --runs, which records trace files only" % option)
-    if ns.format not in ("timeline", "jsonl"):  # timeline: the default, not asked for
+    if ns.format not in ("auto", "jsonl"):  # auto: the default, not asked for
         raise UsageError("--runs records trace files (jsonl); --format %s does not apply" % ns.format)
     folder = os.path.abspath(ns.output)
     if os.path.exists(folder) and not os.path.isdir(folder):

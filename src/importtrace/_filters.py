@@ -173,47 +173,105 @@ def nesting(trace: Trace) -> dict[int, int]:
 
 
 def stdlib_test(trace: Trace) -> Callable[[str], bool]:
-    """A test of module names: is it the standard library, in this trace?
+    """A test of module names: is it the standard library, in this trace?  (``ModuleKinds.stdlib``)"""
+    return ModuleKinds(trace).stdlib
+
+
+STDLIB, THIRD_PARTY, OWN = "stdlib", "third-party", "own"
+
+
+class ModuleKinds:
+    """Where each module of a trace belongs: the standard library, an installed (third-party) package,
+    or the program's own code.  The one definition of these words, for filters, reports and rules.
 
     A module counts as standard library when its top-level name is in the standard library's list
     (sys.stdlib_module_names) or it was loaded as a builtin or frozen module, unless the trace shows
     it was found in site-packages, or in the directory the program ran in outside a standard library
-    layout (a local file shadowing a standard module, which people want to see)."""
-    origins: dict[str, str] = {}
-    builtin: set[str] = set()
-    for e in trace.events:
-        if e.kind == "load" and e.module_type in _BUILTIN_TYPES:
-            builtin.add(e.name)
-        elif e.kind in ("search", "load") and e.origin:
-            if e.origin in _BUILTIN_ORIGINS:
-                builtin.add(e.name)
-            else:
-                origins.setdefault(e.name, e.origin)
-    cwd = trace.header.get("cwd")
-    here = os.path.join(cwd, "") if isinstance(cwd, str) and cwd else None
-    cache: dict[str, bool] = {}
+    layout (a local file shadowing a standard module, which people want to see).  Any other module is
+    third-party when its file (or, without one, a file of its top-level package) is in site-packages
+    or dist-packages, or when the trace knows no file for it at all; the rest is the program's own:
+    ``__main__``, the package run with ``-m`` (even if installed), and files from anywhere else."""
 
-    def test(name: str) -> bool:
-        answer = cache.get(name)
+    def __init__(self, trace: Trace) -> None:
+        origins: dict[str, str] = {}
+        builtin: set[str] = set()
+        for e in trace.events:
+            if e.kind == "load" and e.module_type in _BUILTIN_TYPES:
+                builtin.add(e.name)
+            elif e.kind in ("search", "load") and e.origin:
+                if e.origin in _BUILTIN_ORIGINS:
+                    builtin.add(e.name)
+                else:
+                    origins.setdefault(e.name, e.origin)
+        self._origins = origins
+        self._builtin = builtin
+        cwd = trace.header.get("cwd")
+        self._here = os.path.join(cwd, "") if isinstance(cwd, str) and cwd else None
+        program = trace.header.get("program")
+        target = program.get("target") if isinstance(program, dict) and program.get("mode") == "module" else None
+        self._program = {"__main__"} | ({target.partition(".")[0]} if isinstance(target, str) else set())
+        self._installed: dict[str, bool] | None = None
+        self._stdlib: dict[str, bool] = {}
+        self._kinds: dict[str, str] = {}
+
+    def stdlib(self, name: str) -> bool:
+        """Whether name is a standard-library module, in this trace."""
+        answer = self._stdlib.get(name)
         if answer is None:
-            if name in builtin:
+            if name in self._builtin:
                 answer = True
             elif name.partition(".")[0] not in STDLIB_NAMES:
-                answer = False
+                origin = self._origins.get(name)  # a module generated at build time: _sysconfigdata_*
+                answer = origin is not None and _STDLIB_FILE.search(origin) is not None
             else:
-                origin = origins.get(name)
-                answer = origin is None or not _outside_stdlib(origin, here)
-            cache[name] = answer
+                origin = self._origins.get(name)
+                answer = origin is None or not _outside_stdlib(origin, self._here)
+            self._stdlib[name] = answer
         return answer
 
-    return test
+    def kind(self, name: str) -> str:
+        """STDLIB, THIRD_PARTY or OWN."""
+        answer = self._kinds.get(name)
+        if answer is None:
+            top = name.partition(".")[0]
+            if self.stdlib(name):
+                answer = STDLIB
+            elif top in self._program:
+                answer = OWN
+            else:
+                origin = self._origins.get(name) or self._origins.get(top)
+                if origin is not None:
+                    answer = THIRD_PARTY if _installed(origin) else OWN
+                else:
+                    answer = THIRD_PARTY if self._installed_packages().get(top, True) else OWN
+            self._kinds[name] = answer
+        return answer
+
+    def own(self, name: str) -> bool:
+        """Whether name is the program's own code (neither standard library nor an installed package)."""
+        return self.kind(name) == OWN
+
+    def _installed_packages(self) -> dict[str, bool]:
+        """Top-level name -> whether the files the trace shows for its modules are installed ones."""
+        if self._installed is None:
+            found: dict[str, bool] = {}
+            for name, origin in self._origins.items():
+                top = name.partition(".")[0]
+                found[top] = found.get(top, False) or _installed(origin)
+            self._installed = found
+        return self._installed
+
+
+def _installed(origin: str) -> bool:
+    """Whether a file is in an installation's package directory (site-packages, dist-packages)."""
+    parts = _SEPARATORS.split(origin)
+    return "site-packages" in parts or "dist-packages" in parts
 
 
 def _outside_stdlib(origin: str, here: str | None) -> bool:
     """Whether a file is plainly not the standard library's: in site-packages, or under the working
     directory but not in a standard library layout (a CPython checkout's Lib/, lib/python3.X/)."""
-    parts = _SEPARATORS.split(origin)
-    if "site-packages" in parts or "dist-packages" in parts:
+    if _installed(origin):
         return True
     if here is None or not origin.startswith(here):
         return False
@@ -222,6 +280,8 @@ def _outside_stdlib(origin: str, here: str | None) -> bool:
 
 _SEPARATORS = re.compile(r"[\\/]")
 _STDLIB_DIR = re.compile(r"^(Lib|lib-dynload|python3\.\d+t?)$")
+# a file directly in an installation's lib/python3.X/ or its lib-dynload/
+_STDLIB_FILE = re.compile(r"[\\/]lib[\\/]python3\.\d+t?[\\/](lib-dynload[\\/])?[^\\/]+$")
 
 
 def is_noise(event: Event) -> bool:

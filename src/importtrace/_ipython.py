@@ -109,7 +109,6 @@ def parser() -> argparse.ArgumentParser:
     p.usage = _USAGE
     p.description = "Run code traced and show how its modules were fetched."
     p.epilog = None
-    p.add_argument("--why", metavar="MODULE", action="append", default=[], help="also show why MODULE was imported")
     p.add_argument("--all", action="store_true", help="also show the imports IPython makes while running the code")
     return p
 
@@ -199,12 +198,13 @@ def run(shell: Any, code: str, ns: argparse.Namespace) -> tuple[TraceReport | No
     if output:
         with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
             f.write(text + why)
-        print("%s: wrote the %s report to %s" % (_PROG, ns.format, output))
+        print("%s: wrote the %sreport to %s" % (_PROG, "" if ns.format == "auto" else ns.format + " ", output))
         return None, value
     if ns.format == "html":  # a page: in a terminal, say where to put it
-        text = "%s: an HTML report of %d events; Jupyter shows it here, or write it to a file with -o FILE\n" % (
+        text = "%s: an HTML report of %d event%s; Jupyter shows it here, or write it to a file with -o FILE\n" % (
             _PROG,
             len(trace.events),
+            "" if len(trace.events) == 1 else "s",
         )
     return TraceReport(trace, text + why, _html(plain, ns.format) + (_html(why, "text") if why else "")), value
 

@@ -334,8 +334,13 @@ class Trace:
         return [e for e in self.events if e.kind == kind]
 
     def loaded(self, pattern: "Optional[str]" = None) -> "list[str]":
-        """Modules that were loaded (created and executed) and stayed loaded, in load order."""
-        return _names(e for e in self.events if e.kind == "load" and e.error is None and _matches(e.name, pattern))
+        """Modules that were loaded (created and executed) and stayed loaded, in load order.  Another
+        name for a module (an alias in sys.modules, such as ``os.path``) is not a load of its own."""
+        return _names(
+            e
+            for e in self.events
+            if e.kind == "load" and e.error is None and e.alias is None and _matches(e.name, pattern)
+        )
 
     def searched(self, pattern: "Optional[str]" = None) -> "list[str]":
         """Modules some finder was asked for, found or not, in order."""

@@ -4,6 +4,8 @@ and every other request for it."""
 from __future__ import annotations
 
 import linecache
+import os
+from typing import Callable
 
 from ._trace import Event, Trace
 
@@ -28,12 +30,19 @@ def _ms(ns: int | None) -> str:
     return "?" if ns is None else "%.2f ms" % (ns / 1e6)
 
 
+LISTED = 10  # requests listed before "... and N more"
 _PRELOADED = "was already loaded when the trace started (in sys.modules before the first traced line)"
 
 
 def why_text(trace: Trace, module: str) -> str:
     """Explain how module got into the program: one row per import statement in the chain, from the
-    program down to the module, then every other request for it."""
+    program down to the module, then every other request for it (paths relative to where it ran)."""
+    cwd = trace.header.get("cwd")
+    here = os.path.join(cwd, "") if isinstance(cwd, str) and cwd else None
+
+    def short(path: str) -> str:
+        return path[len(here) :] if here is not None and path.startswith(here) else path
+
     requests = trace.requests(module)
     preloaded = module in trace.preloaded
     if not requests:
@@ -44,7 +53,7 @@ def why_text(trace: Trace, module: str) -> str:
     chain = trace.why(module)
     if chain:
         lines.append("%s was first loaded by this chain of imports:" % safe(module))
-        rows = [(e.importer or "?", e.where or "?", _statement(e.where)) for e in chain if e.importer or e.where]
+        rows = [(e.importer or "?", short(e.where or "?"), _statement(e.where)) for e in chain if e.importer or e.where]
         width = max(len(safe(r[0])) for r in rows) if rows else 0
         where_width = min(60, max(len(safe(r[1])) for r in rows)) if rows else 0
         for importer, where, statement in rows:
@@ -52,7 +61,7 @@ def why_text(trace: Trace, module: str) -> str:
         last = chain[-1]
         lines.append(
             "  %-*s  loaded from %s (%s, %s)"
-            % (width, safe(last.name), safe(last.origin or "?"), last.module_type or "?", _ms(last.duration))
+            % (width, safe(last.name), safe(short(last.origin or "?")), last.module_type or "?", _ms(last.duration))
         )
     elif preloaded:
         lines.append("%s %s, so importing it only fetched it from sys.modules" % (safe(module), _PRELOADED))
@@ -62,18 +71,29 @@ def why_text(trace: Trace, module: str) -> str:
     if others:
         lines.append("Every request for %s:" % safe(module))
         circular = {(hit.where, hit.name) for hit, _ in trace.cycles()}
-        for e in others:
-            lines.append("  " + _describe(e, module, (e.where, e.name) in circular))
+        shown = others if len(others) <= LISTED + 2 else others[:LISTED]
+        for e in shown:
+            lines.append("  " + _describe(e, module, (e.where, e.name) in circular, short))
+        if len(shown) < len(others):
+            by: dict[str, int] = {}
+            for e in others[len(shown) :]:
+                top = (e.importer or "?").partition(".")[0]
+                by[top] = by.get(top, 0) + 1
+            ranked = sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))
+            lines.append(
+                "  ... and %d more, from %s (the timeline shows them: --format timeline --include %s)"
+                % (len(others) - len(shown), ", ".join("%s %d" % (safe(k), n) for k, n in ranked[:5]), safe(module))
+            )
     return "\n".join(lines) + "\n"
 
 
-def _describe(e: Event, module: str, circular: bool) -> str:
-    who = "by %s at %s" % (safe(e.importer or "?"), safe(e.where or "?"))
+def _describe(e: Event, module: str, circular: bool, short: Callable[[str], str]) -> str:
+    who = "by %s at %s" % (safe(e.importer or "?"), safe(short(e.where or "?")))
     if e.name != module:  # `from pkg import sub`: a hit on pkg that asked for pkg.sub
         who = "(from %s import %s) %s" % (safe(e.name), safe(module.rpartition(".")[2]), who)
     if e.kind == "search":
         if e.found:
-            what = "found by %s: %s" % (safe(e.finder or "?"), safe(e.origin or e.loader or ""))
+            what = "found by %s: %s" % (safe(e.finder or "?"), safe(short(e.origin or e.loader or "")))
         else:
             what = "not found"
         return "search (%s) %s: %s" % (e.reason, who, what)

@@ -202,12 +202,15 @@ class ImportTrace:
         finally:
             self._resume()
 
-    def assert_no_cycles(self, pattern: str | None = None, *, stdlib: bool = False) -> None:
-        """Fail on a circular import (with a module matching ``pattern``, if given; between
+    def assert_no_cycles(
+        self, pattern: str | list[str] | None = None, *, stdlib: bool = False, third_party: bool = False
+    ) -> None:
+        """Fail on a circular import in the program's own code (with a module matching ``pattern``
+        instead, if given; inside installed packages only with ``third_party=True``, between
         standard-library modules only with ``stdlib=True``)."""
         __tracebackhide__ = True
         try:
-            _assertions.assert_no_cycles(self._paused_trace(), pattern, stdlib=stdlib)
+            _assertions.assert_no_cycles(self._paused_trace(), pattern, stdlib=stdlib, third_party=third_party)
         finally:
             self._resume()
 

@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
     from ..record import Recording
 
-#: format name -> module that renders it
+#: format name -> module that renders it ("auto": the timeline, or the summary for a large trace)
 FORMATS = {
+    "auto": "",
+    "summary": "importtrace.renderers.summary",
     "timeline": "importtrace.renderers.timeline",
     "tree": "importtrace.renderers.tree",
     "table": "importtrace.renderers.table",
@@ -63,13 +65,23 @@ def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -
         raise RenderError("unknown option %r (options are %s)" % (unknown[0], known))
     display = _display_options(options)
     filters = {k: v for k, v in options.items() if k in FILTER_OPTIONS and v is not None}
-    module = importlib.import_module(module_name)
     with paused_gc():
         try:
             shown = filter_trace(trace, **filters)
         except ValueError as exc:
             raise RenderError(str(exc)) from None
+        if not module_name:
+            module_name = FORMATS[auto_format(shown, display["explain"])]
+        module = importlib.import_module(module_name)
         return module.render(shown, display)  # type: ignore[no-any-return]
+
+
+def auto_format(trace: Trace, explain: bool = False) -> str:
+    """What format "auto" means for a (filtered) trace: the timeline, unless it has more than
+    summary.AUTO_LIMIT events and no explanations were asked for; then the summary."""
+    from .summary import AUTO_LIMIT
+
+    return "summary" if len(trace.events) > AUTO_LIMIT and not explain else "timeline"
 
 
 def _display_options(options: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from .._trace import Event, Trace
-from ._text import EXTRA, PATH, TEXT, esc, took
+from ._text import EXTRA, PATH, TEXT, esc, plural, took
 
 Parts = list[tuple[str, int]]  # (text, TEXT | PATH | EXTRA): how the text may give way to fit a width
 
@@ -51,6 +51,8 @@ class Facts:
             if e.found is False:
                 return "NOT FOUND", "bad"
         elif kind == "load":
+            if e.alias is not None:
+                return None  # another name for a module: nothing went wrong
             if not e.observed:
                 return "UNOBSERVED", "warn"
         elif kind == "hit":
@@ -101,6 +103,10 @@ class Facts:
 
     def _load(self, e: Event, origin: bool) -> Parts:
         parts: Parts = []
+        if e.alias is not None:
+            if e.alias.startswith("<"):
+                return [("not a module: a %s object put in sys.modules" % esc(e.alias.strip("<>")), TEXT)]
+            return [("another name for %s in sys.modules (an alias, not a module of its own)" % esc(e.alias), TEXT)]
         if not e.observed:
             parts.append(("in sys.modules when the trace stopped, loaded where the tracer could not see", TEXT))
             if e.loader:
@@ -232,7 +238,7 @@ def cycles(trace: Trace) -> dict[tuple[str | None, str], str]:
 def counts(trace: Trace, circular: dict[tuple[str | None, str], str] | None = None) -> str:
     """One line counting the events by kind, with failures and oddities."""
     n = {"search": 0, "load": 0, "hit": 0, "reload": 0}
-    missing = failed_loads = unobserved = unfinished = failed_reloads = hits = 0
+    missing = failed_loads = unobserved = unfinished = failed_reloads = hits = aliases = 0
     loops = len(circular if circular is not None else cycles(trace))
     for e in trace.events:
         n[e.kind] = n.get(e.kind, 0) + 1
@@ -240,27 +246,26 @@ def counts(trace: Trace, circular: dict[tuple[str | None, str], str] | None = No
             missing += e.found is False or e.error is not None
         elif e.kind == "load":
             failed_loads += e.error is not None
-            unobserved += not e.observed
+            aliases += e.alias is not None
+            unobserved += not e.observed and e.alias is None
             unfinished += e.duration is None and e.observed
         elif e.kind == "hit":
             hits += e.count
         elif e.kind == "reload":
             failed_reloads += e.error is not None
     out = []
-    out.append(_plural(n["search"], "search", "searches") + (" (%d not found)" % missing if missing else ""))
+    out.append(plural(n["search"], "search", "searches") + (" (%d not found)" % missing if missing else ""))
     extra = [
         "%d %s" % (k, word)
         for k, word in ((failed_loads, "failed"), (unfinished, "unfinished"), (unobserved, "unobserved"))
         if k
     ]
-    out.append(_plural(n["load"], "load", "loads") + (" (%s)" % ", ".join(extra) if extra else ""))
-    hit_text = _plural(hits, "cache hit", "cache hits")
+    if aliases:
+        extra.append(plural(aliases, "alias", "aliases"))
+    out.append(plural(n["load"], "load", "loads") + (" (%s)" % ", ".join(extra) if extra else ""))
+    hit_text = plural(hits, "cache hit", "cache hits")
     if hits != n["hit"]:
         hit_text += " from %d places" % n["hit"]
     out.append(hit_text + (" (%d circular)" % loops if loops else ""))
-    out.append(_plural(n["reload"], "reload", "reloads") + (" (%d failed)" % failed_reloads if failed_reloads else ""))
+    out.append(plural(n["reload"], "reload", "reloads") + (" (%d failed)" % failed_reloads if failed_reloads else ""))
     return ", ".join(out)
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return "%d %s" % (n, one if n == 1 else many)

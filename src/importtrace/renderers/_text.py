@@ -74,6 +74,11 @@ def took(ns: int | None) -> str:
     return "%.2fs" % (ns / 1e9)
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 event', '2 events', '1,234 events' (many: the plural when it is not one + 's')."""
+    return "%s %s" % (f"{n:,}", one if n == 1 else (many or one + "s"))
+
+
 # --- fitting to a width -----------------------------------------------------------------------------
 
 

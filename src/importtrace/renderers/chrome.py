@@ -2,8 +2,10 @@
 
 Loads and searches are complete slices ("ph": "X") nested per thread; cache hits and reloads are
 instant events ("ph": "i") with their details in ``args``.  Times are microseconds from the start of
-the trace.  A load still running when the trace stopped is drawn to the end of the trace; a load the
-tracer did not see is an instant at the end.  Notes are global instants.
+the trace, in ``args`` too (``self_duration``, ``duration_us``); metadata events have the
+category ``__metadata``, as Chrome's own traces do.  A load still running when the trace stopped is
+drawn to the end of the trace; a load the tracer did not see is an instant at the end.  Notes are
+global instants.
 """
 
 from __future__ import annotations
@@ -20,14 +22,37 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     header = trace.header
     end = trace.duration
     rows: list[dict[str, Any]] = [
-        {"ph": "M", "name": "process_name", "pid": _PID, "tid": 0, "args": {"name": _process_name(header)}},
+        {
+            "ph": "M",
+            "name": "process_name",
+            "cat": "__metadata",
+            "pid": _PID,
+            "tid": 0,
+            "args": {"name": _process_name(header)},
+        },
     ]
     names = {t.get("thread"): t.get("name") for t in header.get("threads") or () if isinstance(t, dict)}
     for thread in sorted({e.thread for e in trace.events} | {n for n in names if isinstance(n, int)}):
         label = names.get(thread) or ("main thread" if thread == 1 else "thread %d" % thread)
-        rows.append({"ph": "M", "name": "thread_name", "pid": _PID, "tid": thread, "args": {"name": str(label)}})
         rows.append(
-            {"ph": "M", "name": "thread_sort_index", "pid": _PID, "tid": thread, "args": {"sort_index": thread}}
+            {
+                "ph": "M",
+                "name": "thread_name",
+                "cat": "__metadata",
+                "pid": _PID,
+                "tid": thread,
+                "args": {"name": str(label)},
+            }
+        )
+        rows.append(
+            {
+                "ph": "M",
+                "name": "thread_sort_index",
+                "cat": "__metadata",
+                "pid": _PID,
+                "tid": thread,
+                "args": {"sort_index": thread},
+            }
         )
     for e in trace.events:
         rows.append(_event(e, end))
@@ -61,6 +86,8 @@ def _event(e: Event, end: int) -> dict[str, Any]:
         value = getattr(e, field)
         if (value is not None and value is not False and value != []) or field in _ALWAYS:
             args[field] = value
+    if e.self_duration is not None:
+        args["self_duration"] = e.self_duration / 1000  # microseconds, like ts and dur
     row: dict[str, Any] = {
         "name": e.name if kind == "load" else "%s %s" % (kind, e.name),
         "cat": kind,

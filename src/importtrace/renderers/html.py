@@ -1,6 +1,8 @@
 """html: one self-contained page (no network: inline style and script, a CSP that forbids fetching)
-with an interactive timeline: a waterfall of every event, filter by module text, kind and problems,
-zoom to an event, click for its details.
+with an interactive timeline: a waterfall of every event, filter by module text (or status word),
+kind, the standard library and problems, zoom to an event, click or use the keyboard for its details.
+"Problems" are failures, unfinished and unobserved loads, and the program's own circular imports:
+those inside installed packages are counted, not listed (see ``_subtrees.cycle_scope``).
 
 Safety: the events travel as JSON inside a script element with ``<``, ``>`` and ``&`` written as
 ``\\u003c``-style escapes, and the page script puts text into the page only with ``textContent``;
@@ -14,17 +16,29 @@ import re
 from html import escape
 from typing import Any
 
-from .._filters import nesting
-from .._trace import KINDS, Trace
+from .._filters import OWN, ModuleKinds, nesting
+from .._subtrees import cycle_scope
+from .._trace import KINDS, Event, Trace
 from ._describe import Facts, counts
-from ._text import esc, ms, took
+from ._text import esc, ms, plural, took
 
 
 def render(trace: Trace, options: dict[str, Any]) -> str:
     facts = Facts(trace)
+    kinds = ModuleKinds(trace)
     levels = nesting(trace) if trace.events else {}
     rows = []
     kind_index = {k: i for i, k in enumerate(KINDS)}
+    theirs = 0  # circular imports inside installed packages or the standard library
+
+    def problem(e: Event, status: tuple[str, str] | None) -> bool:
+        nonlocal theirs
+        target = facts.cycle(e)
+        if target is not None and cycle_scope(kinds, e, target) != OWN:
+            theirs += 1
+            return False
+        return status is not None
+
     for e in trace.events:
         status = facts.status(e)
         rows.append(
@@ -41,6 +55,8 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
                 took(e.duration),
                 e.count if e.kind == "hit" else 1,
                 facts.path(e.where) if e.where else "",
+                1 if kinds.stdlib(e.name) else 0,
+                1 if problem(e, status) else 0,
             ]
         )
     header = trace.header
@@ -51,21 +67,34 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
     )
+    from .._diff import describe_program
+
     facts_list = [
         ("Python", header.get("python")),
-        ("Command", " ".join(str(a) for a in header.get("argv") or ()) or None),
+        ("Command", describe_program(header) or " ".join(str(a) for a in header.get("argv") or ()) or None),
         ("Directory", header.get("cwd")),
         ("Duration", "%s ms" % ms(trace.duration)),
     ]
     items = "".join("<dt>%s</dt><dd>%s</dd>" % (escape(k), escape(esc(str(v)))) for k, v in facts_list if v is not None)
-    problems = [e for e in trace.events if e.failed or (e.kind == "load" and (not e.observed or e.duration is None))]
+    problems = [
+        e for e, row in zip(trace.events, rows) if row[13] and (e.failed or e.kind != "hit" or row[7] == "CYCLE")
+    ]
     problem_items = "".join(
-        "<li><strong>%s</strong> %s: %s</li>"
-        % (escape(e.kind), escape(esc(e.name)), escape("".join(p for p, _ in facts.details(e))))
+        "<li><strong>%s</strong> %s%s: %s</li>"
+        % (
+            escape(e.kind),
+            escape(esc(e.name)),
+            " CYCLE" if e.kind == "hit" and facts.cycle(e) else "",
+            escape("".join(p for p, _ in facts.details(e))),
+        )
         for e in problems[:200]
     )
     if len(problems) > 200:
         problem_items += "<li>... and %d more</li>" % (len(problems) - 200)
+    if theirs:
+        problem_items += "<li>and %s inside installed packages and the standard library, not listed</li>" % escape(
+            plural(theirs, "circular import")
+        )
     notes = "".join(
         "<li>[%s] %s</li>" % (escape(esc(str(n.get("code", "")))), escape(esc(str(n.get("message", "")))))
         for n in trace.notes
@@ -104,6 +133,9 @@ dt { color: #666; } dd { margin: 0; font-family: ui-monospace, monospace; word-b
 .row { position: absolute; left: 0; right: 0; height: 18px; white-space: nowrap; display: flex; cursor: pointer; }
 .row:hover { background: #f0f4ff; } .row.sel { background: #dde6ff; }
 .text { width: 55%; overflow: hidden; text-overflow: ellipsis; padding-left: 6px; }
+#view:focus { outline: 2px solid #2b55c5; outline-offset: -2px; }
+.lvl { color: #999; }
+@media (max-width: 700px) { .text { width: 100%; } .lane { display: none; } .d { display: none; } }
 .lane { position: relative; flex: 1; border-left: 1px solid #eee; }
 .bar { position: absolute; top: 4px; height: 10px; min-width: 1px; border-radius: 2px; }
 .tick { position: absolute; top: 2px; width: 2px; height: 14px; }
@@ -126,19 +158,21 @@ dt { color: #666; } dd { margin: 0; font-family: ui-monospace, monospace; word-b
 <div id="controls">
 <label>Module <input id="q" type="search" placeholder="name or text"></label>
 <span id="kinds"></span>
+<label><input id="stdlib" type="checkbox" checked> standard library</label>
 <label><input id="problems" type="checkbox"> problems only</label>
 <button id="zoom" disabled>Zoom to selection</button> <button id="reset">Reset zoom</button>
 <span id="count"></span>
 </div>
-<div id="view"><div id="rows"></div></div>
-<div id="details">Click an event to see its details.</div>
+<div id="view" tabindex="0" role="listbox"
+  aria-label="events (up and down arrows to move, Enter to zoom, Escape to reset)"><div id="rows"></div></div>
+<div id="details" aria-live="polite">Click an event, or use the arrow keys in the list, to see its details.</div>
 <div id="info">@PROBLEMS@@NOTES@</div>
 <noscript><p>The timeline needs JavaScript; the summary above does not.</p></noscript>
 <script type="application/json" id="data">@DATA@</script>
 <script>
 "use strict";
 const DATA = JSON.parse(document.getElementById("data").textContent);
-const KINDS = DATA.kinds, EVENTS = DATA.events, ROW = 18;
+const KINDS = DATA.kinds, EVENTS = DATA.events, ROW = 18, MAXINDENT = 8;
 const view = document.getElementById("view"), rowsEl = document.getElementById("rows");
 const shownKinds = new Set(KINDS);
 let shown = EVENTS, selected = null, t0 = 0, t1 = Math.max(DATA.duration, 1);
@@ -164,10 +198,13 @@ KINDS.forEach(function (k) {
 function apply() {
   const q = document.getElementById("q").value.toLowerCase();
   const problems = document.getElementById("problems").checked;
+  const stdlib = document.getElementById("stdlib").checked;
   shown = EVENTS.filter(function (e) {
     if (!shownKinds.has(KINDS[e[1]])) return false;
-    if (problems && !e[7]) return false;
-    return !q || e[2].toLowerCase().indexOf(q) >= 0 || e[8].toLowerCase().indexOf(q) >= 0;
+    if (problems && !e[13]) return false;
+    if (!stdlib && e[12]) return false;
+    return !q || e[2].toLowerCase().indexOf(q) >= 0 || e[8].toLowerCase().indexOf(q) >= 0 ||
+      e[7].toLowerCase().indexOf(q) >= 0;
   });
   document.getElementById("count").textContent = shown.length + " of " + EVENTS.length + " events";
   rowsEl.style.height = (shown.length * ROW) + "px";
@@ -182,10 +219,15 @@ function draw() {
     const e = shown[i], kind = e[1];
     const row = el("div", "row" + (selected === e ? " sel" : ""));
     row.style.top = (i * ROW) + "px";
+    row.id = "ev" + e[0];
+    row.setAttribute("role", "option");
+    row.setAttribute("aria-selected", selected === e ? "true" : "false");
     const text = el("div", "text");
     text.appendChild(el("span", "t", (e[3] / 1e6).toFixed(3)));
     text.appendChild(el("span", "k" + kind, KINDS[kind].padEnd(7, "\\u00a0")));
-    text.appendChild(el("span", "", "\\u00a0".repeat(2 * e[5]) + e[2] + (e[10] > 1 ? " x" + e[10] : "")));
+    if (e[5] > MAXINDENT) text.appendChild(el("span", "lvl", e[5] + "> "));
+    const indent = "\\u00a0".repeat(2 * Math.min(e[5], MAXINDENT));
+    text.appendChild(el("span", "", indent + e[2] + (e[10] > 1 ? " x" + e[10] : "")));
     if (e[7]) text.appendChild(el("span", "bad", " " + e[7]));
     text.appendChild(el("span", "d", e[9] + "  " + e[8]));
     row.appendChild(text);
@@ -205,12 +247,13 @@ function draw() {
       }
     }
     row.appendChild(lane);
-    row.addEventListener("click", function () { select(e); });
+    row.addEventListener("click", function () { select(e); view.focus(); });
     rowsEl.appendChild(row);
   }
 }
 function select(e) {
   selected = e;
+  view.setAttribute("aria-activedescendant", "ev" + e[0]);
   const lines = [
     KINDS[e[1]] + " " + e[2] + (e[7] ? "  " + e[7] : ""),
     "started " + (e[3] / 1e6).toFixed(3) + " ms, took " + e[9] + (e[10] > 1 ? ", " + e[10] + " times" : ""),
@@ -228,7 +271,26 @@ document.getElementById("zoom").addEventListener("click", function () {
 document.getElementById("reset").addEventListener("click", function () { t0 = full[0]; t1 = full[1]; draw(); });
 document.getElementById("q").addEventListener("input", apply);
 document.getElementById("problems").addEventListener("change", apply);
+document.getElementById("stdlib").addEventListener("change", apply);
 view.addEventListener("scroll", draw);
+view.addEventListener("keydown", function (ev) {
+  const page = Math.max(1, Math.floor(view.clientHeight / ROW) - 1);
+  const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page, Home: -Infinity, End: Infinity };
+  if (ev.key in moves && shown.length) {
+    const at = selected === null ? -1 : shown.indexOf(selected);
+    const to = Math.max(0, Math.min(shown.length - 1, at < 0 && moves[ev.key] < 0 ? 0 : at + moves[ev.key]));
+    if (to * ROW < view.scrollTop) view.scrollTop = to * ROW;
+    else if ((to + 1) * ROW > view.scrollTop + view.clientHeight) view.scrollTop = (to + 1) * ROW - view.clientHeight;
+    select(shown[to]);
+  } else if (ev.key === "Enter") {
+    document.getElementById("zoom").click();
+  } else if (ev.key === "Escape") {
+    document.getElementById("reset").click();
+  } else {
+    return;
+  }
+  ev.preventDefault();
+});
 window.addEventListener("resize", draw);
 apply();
 </script>

@@ -1,5 +1,5 @@
-"""importtime: the exact text of ``python -X importtime``, so tuna and the other tools that read it
-read our traces.
+"""importtime: the text of ``python -X importtime``, so tuna and the other tools that read it read our
+traces (the differences, which a trace cannot tell apart, are listed in docs/formats.md).
 
     import time: self [us] | cumulative | imported package
     import time:       232 |        232 |       _json

@@ -15,7 +15,7 @@ from typing import Any
 from .._trace import Event, Trace
 from ._describe import cycles
 from ._structure import walk
-from ._text import esc, took
+from ._text import esc, plural, took
 
 _LIMIT = 50_000  # Mermaid's default maxTextSize: longer diagrams do not render
 _UNSAFE = re.compile(r"[^A-Za-z0-9 _.,:()/'!?=+*\[\]@-]")
@@ -40,16 +40,17 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
 
     loops = cycles(trace)
     for entering, e, _level in walk(trace, lambda e: True):
-        parent = trace.parent(e)
-        src, dst = actor(e.importer or (parent.name if parent is not None else "(unknown)")), actor(e.name)
         kind = e.kind
+        unobserved = kind == "load" and not e.observed
+        src = "" if unobserved else actor(_asker(trace, e))
+        dst = actor(e.name)
         if entering:
             if kind == "search":
                 arrow = "-x" if e.failed else "-)"
                 body.append("    %s%s%s: %s" % (src, arrow, dst, _text(_search_label(e))))
             elif kind == "hit":
                 body.append("    %s-->>%s: %s" % (src, dst, _text(_hit_label(e, loops.get((e.where, e.name))))))
-            elif kind == "load" and not e.observed:
+            elif unobserved:
                 body.append("    Note over %s: %s" % (dst, _text("loaded out of the tracer's sight (unobserved)")))
             else:
                 body.append(
@@ -67,7 +68,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
                 body.append("    %s-->>%s: %s" % (dst, src, _text("done in %s" % took(e.duration))))
             body.append("    deactivate %s" % dst)
     lines = ["sequenceDiagram"]
-    lines.append("    %%%% importtrace: %d events" % len(trace.events))
+    lines.append("    %%%% importtrace: %s" % plural(len(trace.events), "event"))
     lines.extend(declared)
     lines.extend(body)
     text = "\n".join(lines) + "\n"
@@ -77,6 +78,15 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
         )
         text = lines[0] + "\n" + warning + text[len(lines[0]) + 1 :]
     return text
+
+
+def _asker(trace: Trace, e: Event) -> str:
+    """Who the arrow starts from: the importing module, else the module whose load it happened in,
+    else the interpreter (``python``), which runs the program's ``__main__``."""
+    if e.importer:
+        return e.importer
+    parent = trace.parent(e)
+    return parent.name if parent is not None else "python"
 
 
 def _search_label(e: Event) -> str:

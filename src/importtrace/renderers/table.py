@@ -1,5 +1,7 @@
 """table: summaries built with tabulate: slowest modules (self and cumulative), most requested modules
 and their importers, counts by kind and by finder, failed imports, circular imports and reloads.
+Events by kind and searches by finder add up self times (each event's time less the events inside
+it), so that the column adds up to no more than the trace's duration.
 
 ``style`` is any tabulate format except unsafehtml; ``top`` is how many rows the ranked tables keep.
 Times are in ms; a module's time includes finding it, as in the tree and importtime formats.
@@ -125,18 +127,19 @@ def _sections(trace: Trace, facts: Facts, top: int) -> list[Section]:
 
     kinds: dict[str, list[int]] = {k: [0, 0, 0, 0] for k in ("search", "load", "hit", "reload")}
     finders: dict[str, list[int]] = {}
+    inner = _exclusive(trace)
     for e in events:
         row = kinds.setdefault(e.kind, [0, 0, 0, 0])
         row[0] += 1
         row[1] += e.count if e.kind == "hit" else 1
         row[2] += e.failed
-        row[3] += e.duration or 0
+        row[3] += inner.get(e.id, 0)
         if e.kind == "search":
             f = finders.setdefault(e.finder or "(none found it)", [0, 0, 0, 0])
             f[0] += 1
             f[1] += bool(e.found)
             f[2] += e.found is False
-            f[3] += e.duration or 0
+            f[3] += inner.get(e.id, 0)
     kind_rows = [[k, str(a), str(b), str(c), ms(d)] for k, (a, b, c, d) in kinds.items()]
     finder_rows = [
         [esc(f), str(a), str(b), str(c), ms(d)] for f, (a, b, c, d) in sorted(finders.items(), key=lambda x: -x[1][0])
@@ -198,8 +201,8 @@ def _sections(trace: Trace, facts: Facts, top: int) -> list[Section]:
             {1, 2, 3},
             {4: False},
         ),
-        ("Events by kind", ["kind", "events", "times", "failed", "time ms"], kind_rows, {1, 2, 3, 4}, {}),
-        ("Searches by finder", ["finder", "searches", "found", "not found", "time ms"], finder_rows, {1, 2, 3, 4}, {}),
+        ("Events by kind", ["kind", "events", "times", "failed", "self ms"], kind_rows, {1, 2, 3, 4}, {}),
+        ("Searches by finder", ["finder", "searches", "found", "not found", "self ms"], finder_rows, {1, 2, 3, 4}, {}),
         (
             "Failed imports",
             ["kind", "module", "what", "asked by", "at"],
@@ -228,6 +231,25 @@ def _sections(trace: Trace, facts: Facts, top: int) -> list[Section]:
             )
         )
     return sections
+
+
+def _exclusive(trace: Trace) -> dict[int, int]:
+    """Event id -> its own time: its duration less the time of the events that ran within it on its
+    thread, so that the times of all events add up to the time spent in any, nothing counted twice.
+    (Nesting by time, not by ``parent``: a cache hit of ``from pkg import sub`` holds sub's load.)"""
+    own: dict[int, int] = {}
+    open_: dict[int, list[tuple[int, int]]] = {}  # thread -> (end, id) of the events still running
+    timed = sorted((e for e in trace.events if e.duration is not None), key=lambda e: (e.start, -(e.duration or 0)))
+    for e in timed:
+        duration = e.duration or 0
+        stack = open_.setdefault(e.thread, [])
+        while stack and stack[-1][0] <= e.start:
+            stack.pop()
+        if stack:
+            own[stack[-1][1]] -= duration
+        own[e.id] = duration
+        stack.append((e.start + duration, e.id))
+    return {i: max(0, t) for i, t in own.items()}
 
 
 def _times(trace: Trace, e: Event) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from typing import Any
 from .._filters import nesting
 from .._trace import Event, Trace
 from ._describe import Facts, counts
-from ._text import esc, fit, keep_tail, ms, paint, took
+from ._text import esc, fit, keep_tail, ms, paint, plural, took
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ def _same_place(first: Event, e: Event) -> bool:
 
 def _title(trace: Trace, color: bool) -> str:
     header = trace.header
-    bits = ["importtrace timeline: %d events in %s ms" % (len(trace.events), ms(trace.duration))]
+    bits = ["importtrace timeline: %s in %s ms" % (plural(len(trace.events), "event"), ms(trace.duration))]
     if header.get("python"):
         bits.append(", Python %s" % esc(str(header["python"])))
     if header.get("complete") is False:

@@ -14,7 +14,7 @@ from typing import Any
 from .._trace import Event, Trace
 from ._describe import Facts, Parts
 from ._structure import node_children
-from ._text import EXTRA, PATH, TEXT, esc, fit, ms, paint
+from ._text import EXTRA, PATH, TEXT, esc, fit, ms, paint, plural
 
 _COL = 9
 
@@ -29,8 +29,8 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
             hits[e.name] = hits.get(e.name, 0) + e.count
     threads = len({e.thread for e in trace.events}) > 1
     loads = sum(1 for e in trace.events if e.kind == "load")
-    title = "importtrace tree: %d loads in %s ms (times in ms; an import's time includes finding it)" % (
-        loads,
+    title = "importtrace tree: %s in %s ms (times in ms; an import's time includes finding it)" % (
+        plural(loads, "load"),
         ms(trace.duration),
     )
     out = [paint(title, "bold", color)]

@@ -131,7 +131,7 @@ typedef struct {
     Py_ssize_t nsites, sites_cap;
     uint64_t next_token;
     PyObject *places;   /* (file, first line, name, lasti, absname, via) -> [index, versions] */
-    PyObject *partials; /* (id(code), lasti, name, partial) -> index */
+    PyObject *partials; /* (code's token, lasti, name, partial) -> index */
     PyObject *loading;  /* module name -> thread ident, while its code runs under a proxy */
     PyObject *ready;    /* module name -> the module object seen fully initialised (hits need not ask again) */
     Thread *threads;

@@ -395,7 +395,13 @@ start_hit(Hook *self, PyObject *key, PyObject *absname, PyFrameObject *frame, Py
     int partial = owner != 0 && !waited
                   && !(importer != NULL && PyUnicode_Check(importer) && name_equal(importer, absname));
     if (partial || waited) {
-        PyObject *k = Py_BuildValue("(NiOO)", PyLong_FromVoidPtr(code), lasti, key, partial ? Py_True : Py_False);
+        /* by the code's token, not its address: the address of a module's code, freed once it ran, is
+         * often the next module's, whose hits on a package still initialising are hits of their own */
+        uint64_t token = code != NULL ? code_token_new(R, code) : 0;
+        if (code != NULL && token == 0) {
+            goto done;
+        }
+        PyObject *k = Py_BuildValue("(KiOO)", (unsigned long long)token, lasti, key, partial ? Py_True : Py_False);
         PyObject *known = k ? PyDict_GetItemWithError(R->partials, k) : NULL;
         if (known != NULL) {
             bump(R, PyLong_AsSsize_t(known));
