@@ -360,3 +360,29 @@ def set_originals(import_: "Callable[..., Any]", import_module: "Optional[Callab
     _orig_import = import_
     if import_module is not None:
         _orig_import_module = import_module
+
+
+# --- functions that start or end processes (the command line following child processes) -------------
+
+
+def redirect(orig: "Callable[..., Any]", before: "Callable[[tuple[Any, ...], Any], Any]") -> "Callable[..., Any]":
+    """orig, asking before(args, kwargs or None) first for new positional arguments (None: unchanged).
+    A failure of before() never changes the call."""
+
+    def redirected(*args: "Any", **kwargs: "Any") -> "Any":
+        try:
+            new = before(args, kwargs or None)
+        except Exception:
+            new = None
+        if type(new) is tuple:
+            return orig(*new, **kwargs)
+        return orig(*args, **kwargs)
+
+    return redirected
+
+
+def _unchanged(args: "tuple[Any, ...]", kwargs: "Any") -> None:
+    return None
+
+
+REDIRECTED_CODE = redirect(id, _unchanged).__code__

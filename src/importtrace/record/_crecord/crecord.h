@@ -140,6 +140,7 @@ typedef struct {
     PyObject *notes;        /* [(clock, code, message)] */
     PyObject *finder;       /* the active Finder */
     PyObject *on_importlib;
+    PyObject *watch;      /* module name -> callable(module), called each time that module has loaded */
     PyObject *unanswered; /* thread ident -> (name, path, target) the finder found nothing for */
     PyObject *ahead_seen;
     PyObject *last_path;
@@ -166,7 +167,7 @@ typedef struct {
     vectorcallfunc vectorcall;
 } Hook;
 
-extern PyTypeObject RecorderType, HookType, FinderType, ReloadHookType, RecordsType;
+extern PyTypeObject RecorderType, HookType, FinderType, ReloadHookType, RecordsType, RedirectType;
 extern PyTypeObject ProxyExecType, ProxyExecOnlyType, ProxyLegacyType, ProxyLazyType, ProxyLazyExecType;
 
 /* interned strings */
@@ -226,6 +227,9 @@ int line_at(Place *p, void *cache);
 void sites_clear(Recorder *R);
 int sites_setup(void);
 PyObject *hook_new_for(Recorder *R, PyObject *orig, int is_import_module);
+
+/* redirect.c */
+PyObject *redirect_new(PyObject *orig, PyObject *before);
 
 /* finder.c */
 PyObject *finder_new_for(Recorder *R);
