@@ -111,6 +111,11 @@ class PyRecorder:
     def set_sink(self, sink: "Optional[Callable[[tuple[Any, ...], bool], None]]") -> None:
         _pyrecord.sink = sink
 
+    def stream_to(self, fd: "Optional[int]") -> None:
+        """Append each record to the file fd as it ends (None or -1: no longer; written record by
+        record, the file needs no cutting)."""
+        _pyrecord.stream_fd = -1 if fd is None else fd
+
     def open_main(self) -> "Any":
         return _pyfinder.open_main()
 

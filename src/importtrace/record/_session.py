@@ -83,7 +83,7 @@ class Recording:
         self._index = backend.position()
         self._notes_index = len(backend.notes())
         self._modules = set(sys.modules)
-        self._path = [p if type(p) is str else repr(p) for p in sys.path]
+        self._path = _texts(sys.path)
         backend.thread_number(_thread.get_ident())  # the thread that starts a trace comes first
         self._wall = time.time()
         self._t0 = backend.clock()
@@ -159,7 +159,7 @@ class Recording:
             "pid": pid,
             "parent": _os.getppid(),
             "how": "main",
-            "command": list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
+            "command": _texts(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
             "started": self._wall,
             "start": 0,
             "duration": t_end - self._t0,
@@ -173,7 +173,7 @@ class Recording:
             "implementation": sys.implementation.name,
             "platform": sys.platform,
             "executable": sys.executable,
-            "argv": list(sys.argv),
+            "argv": _texts(sys.argv),
             "cwd": _export.cwd(),
             "started": self._wall,
             "t0": self._t0,
@@ -249,6 +249,15 @@ def _with_shadows(records: "list[Record]", path: "list[str]") -> "list[Record]":
             rec = (*rec[:S_DETAILS], details, *rec[S_DETAILS + 1 :])
         out.append(rec)
     return out
+
+
+def _texts(values: "Any") -> "list[str]":
+    """A list the program may have filled with anything (sys.argv, sys.path), as the strings a header
+    can hold (and hand over between processes)."""
+    try:
+        return [v if type(v) is str else _export._text(v) for v in values]
+    except Exception:
+        return []
 
 
 def _own(name: str) -> bool:

@@ -124,6 +124,9 @@ typedef struct {
     int active, details;
     uint64_t generation; /* raised by reset(): records of older generations are gone */
     PyObject *sink;
+    int stream_fd;            /* the process record's file (-1: none), see stream.c */
+    char *stream_map;         /* the mapped window of it */
+    size_t stream_off, stream_len, stream_pos;
     Rec *recs;
     Py_ssize_t len, cap;
     int64_t next_id;
@@ -227,6 +230,11 @@ int line_at(Place *p, void *cache);
 void sites_clear(Recorder *R);
 int sites_setup(void);
 PyObject *hook_new_for(Recorder *R, PyObject *orig, int is_import_module);
+
+/* stream.c */
+void stream_record(Recorder *R, Py_ssize_t index);
+int stream_start(Recorder *R, int fd);
+void stream_stop(Recorder *R, int cut);
 
 /* redirect.c */
 PyObject *redirect_new(PyObject *orig, PyObject *before);

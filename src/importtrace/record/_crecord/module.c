@@ -24,6 +24,7 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     R->next_id = 1;
+    R->stream_fd = -1;
     R->next_token = 1;
     R->last_thread = -1;
     R->import_name = -1;
@@ -307,6 +308,7 @@ recorder_reset(Recorder *R, PyObject *unused)
     R->nthreads = 0;
     R->last_thread = -1;
     Py_CLEAR(R->sink);
+    stream_stop(R, 1);
     proxies_restore_pending(R);
     PyList_SetSlice(R->notes, 0, PyList_GET_SIZE(R->notes), NULL);
     PyList_SetSlice(R->ahead_seen, 0, PyList_GET_SIZE(R->ahead_seen), NULL);
@@ -362,6 +364,29 @@ static PyObject *
 recorder_set_sink(Recorder *R, PyObject *sink)
 {
     Py_XSETREF(R->sink, sink == Py_None ? NULL : Py_NewRef(sink));
+    Py_RETURN_NONE;
+}
+
+/* stream_to(fd): append every record to the file fd as it ends (stream.c); stream_to(None): stop, the
+ * file cut to what was written; stream_to(-1): forget it without touching it (a forked child's copy). */
+static PyObject *
+recorder_stream_to(Recorder *R, PyObject *fd)
+{
+    if (fd == Py_None) {
+        stream_stop(R, 1);
+        Py_RETURN_NONE;
+    }
+    int n = PyLong_AsLong(fd);
+    if (n == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (n < 0) {
+        stream_stop(R, 0);
+        Py_RETURN_NONE;
+    }
+    if (stream_start(R, n) < 0) {
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -546,6 +571,7 @@ static PyMethodDef recorder_methods[] = {
     {"thread_names", (PyCFunction)recorder_thread_names, METH_NOARGS, NULL},
     {"thread_number", (PyCFunction)recorder_thread_number, METH_O, NULL},
     {"set_sink", (PyCFunction)recorder_set_sink, METH_O, NULL},
+    {"stream_to", (PyCFunction)recorder_stream_to, METH_O, "stream_to(fd): append each record to the file fd as it ends (None: stop)"},
     {"open_main", (PyCFunction)recorder_open_main, METH_NOARGS, NULL},
     {"close_main", (PyCFunction)recorder_close_main, METH_VARARGS, NULL},
     {"finders_ahead", (PyCFunction)recorder_finders_ahead, METH_NOARGS, NULL},
