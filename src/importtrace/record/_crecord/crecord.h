@@ -127,6 +127,7 @@ typedef struct {
     int stream_fd;            /* the process record's file (-1: none), see stream.c */
     char *stream_map;         /* the mapped window of it */
     size_t stream_off, stream_len, stream_pos;
+    void *lines;              /* the line tables met by rec_record (most records of a place come in a row) */
     Rec *recs;
     Py_ssize_t len, cap;
     int64_t next_id;
@@ -218,6 +219,9 @@ int code_is_call(Recorder *R, PyObject *code, int lasti);
 extern int cursor_ok;
 
 /* records.c */
+void *lines_new(void);
+Py_ssize_t lines_used(void *cache);
+void lines_free(void *cache);
 PyObject *records_take(Recorder *R, Py_ssize_t start, Py_ssize_t stop, int last);
 PyObject *records_resolve(Recorder *R, PyObject *records);
 void records_check_cursor(PyObject *code);

@@ -309,6 +309,8 @@ recorder_reset(Recorder *R, PyObject *unused)
     R->last_thread = -1;
     Py_CLEAR(R->sink);
     stream_stop(R, 1);
+    lines_free(R->lines);
+    R->lines = NULL;
     proxies_restore_pending(R);
     PyList_SetSlice(R->notes, 0, PyList_GET_SIZE(R->notes), NULL);
     PyList_SetSlice(R->ahead_seen, 0, PyList_GET_SIZE(R->ahead_seen), NULL);
@@ -542,6 +544,7 @@ recorder_dealloc(Recorder *R)
         PyMem_Free(R->threads[i].requests);
     }
     PyMem_Free(R->threads);
+    lines_free(R->lines);
     recorder_clear(R);
     Py_TYPE(R)->tp_free((PyObject *)R);
 }

@@ -809,7 +809,14 @@ rec_record(Recorder *R, Py_ssize_t index)
     }
     PyObject *line = NULL;
     Rec *r = &R->recs[index];
-    int number = line_at(&r->place, NULL);
+    if (R->lines != NULL && lines_used(R->lines) > 256) { /* a bounded cache: start afresh */
+        lines_free(R->lines);
+        R->lines = NULL;
+    }
+    if (R->lines == NULL) {
+        R->lines = lines_new(); /* NULL (no memory): each line read from the table's start */
+    }
+    int number = line_at(&r->place, R->lines);
     PyObject *importer = r->importer;
     if (importer != NULL && !PyUnicode_CheckExact(importer)) {
         importer = line = PyObject_Str(importer);

@@ -75,7 +75,7 @@ stream_record(Recorder *R, Py_ssize_t index)
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     PyObject *record = rec_record(R, index);
-    PyObject *data = record ? PyMarshal_WriteObjectToString(record, Py_MARSHAL_VERSION) : NULL;
+    PyObject *data = record ? PyMarshal_WriteObjectToString(record, 2) : NULL;
     if (data == NULL || append(R, PyBytes_AS_STRING(data), (size_t)PyBytes_GET_SIZE(data)) < 0) {
         PyErr_Clear();
         unmap(R);
