@@ -221,7 +221,7 @@ def test_a_child_that_calls_os_exit_or_is_killed_keeps_its_events_and_the_parent
     assert (exited["exit"], exited["ended"]) == (7, "os._exit") and "exitmod" in trace.loaded(pid=exited["pid"])
     assert (killed["exit"], killed["ended"]) == (None, "killed") and "killmod" in trace.loaded(pid=killed["pid"])
     assert "json" in trace.loaded(pid=trace.pid) and trace.processes[0]["ended"] == "exit"
-    assert "killed by a signal" in render(trace, "timeline")
+    assert "killed by a signal or crashed" in render(trace, "timeline")
 
 
 def test_a_child_still_running_when_the_program_ends_is_reported(tmp_path: Path) -> None:
@@ -381,7 +381,7 @@ def test_text_formats_show_one_section_per_process(tree: Trace) -> None:
         assert text.startswith("importtrace: 3 processes\n")
         headings = [line for line in text.splitlines() if line.startswith("== process ")]
         assert [h.split()[2] for h in headings] == [str(main), str(child), str(fork)], fmt
-        assert "(the program)" in headings[0] and "(forked from %d)" % main in headings[2]
+        assert "(the program; exit status 0)" in headings[0] and "(forked from %d; exit status 0)" % main in headings[2]
     only = render(tree, "timeline", pid=fork)
     assert "== process" not in only and "wave" in only and "colorsys" not in only
 

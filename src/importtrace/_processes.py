@@ -203,14 +203,17 @@ def _renumber(records: list[Record], first: int) -> list[Record]:
 
 
 def describe(process: dict[str, Any]) -> str:
-    """One line about a process: pid, how it started, its command, how it ended."""
-    pid = process.get("pid")
+    """One line about a process: pid, how it started and ended, then its command (which may be long)."""
     how = process.get("how")
     parent = process.get("parent")
     started = {"main": "the program", "fork": "forked from %s" % parent, "exec": "started by %s" % parent}
     command = process.get("command") or process.get("argv") or []
-    text = "process %s (%s): %s" % (pid, started.get(str(how), str(how)), " ".join(str(a) for a in command))
-    return "%s; %s" % (text, ending(process))
+    return "process %s (%s; %s): %s" % (
+        process.get("pid"),
+        started.get(str(how), str(how)),
+        ending(process),
+        " ".join(str(a) for a in command),
+    )
 
 
 def ending(process: dict[str, Any]) -> str:
@@ -218,13 +221,13 @@ def ending(process: dict[str, Any]) -> str:
     ended = process.get("ended")
     status = process.get("exit")
     if ended == "running":
-        return "still running when the program ended (its events so far)"
+        return "still running when the program ended: its events so far"
     if ended == "killed":
-        return "ended without handing over its trace (killed by a signal, or crashed): its events but those in flight"
+        return "killed by a signal or crashed: its events but those in flight"
     if ended == "exec":
         return "replaced by another program (exec)"
     if status is None:
         return "ended"
     if isinstance(status, int) and status < 0:
         return "killed by signal %d" % -status
-    return "%s with status %s" % ("os._exit" if ended == "os._exit" else "exited", status)
+    return "%s %s" % ("os._exit" if ended == "os._exit" else "exit status", status)

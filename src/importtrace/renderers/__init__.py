@@ -90,8 +90,11 @@ def _sections(trace: Trace, pids: list[int], module: Any, display: dict[str, Any
     entries = {p.get("pid"): p for p in trace.processes}
     color = display["color"]
     parts = [paint("importtrace: %d processes" % len(pids), "bold", color)]
+    width = display["width"]
     for pid in pids:
         heading = "== " + esc(describe(entries.get(pid) or {"pid": pid}))
+        if width is not None and len(heading) > width:
+            heading = heading[: max(width - 3, 20)] + "..."
         parts.append(paint(heading, "bold", color) + "\n" + module.render(trace.for_process(pid), display).rstrip("\n"))
     return "\n\n".join(parts) + "\n"
 
