@@ -673,7 +673,7 @@ def _prepare(format: str) -> None:
     """Import what rendering format will need, while the program runs on the other core."""
     import importlib
 
-    from . import _filters, _tracefile  # noqa: F401
+    from . import _filters, _processes, _tracefile  # noqa: F401
     from .renderers import FORMATS
 
     importlib.import_module(FORMATS[format])
