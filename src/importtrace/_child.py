@@ -518,7 +518,7 @@ class _ProcessFile:
         self.path = "%s%s%d-%d.process" % (directory, _external.path_sep, info["pid"], info["t0"])
         self.fd = -1
         try:
-            self.fd = _os.open(self.path, _os.O_RDWR | _os.O_CREAT | _os.O_EXCL | _os.O_APPEND, 0o600)
+            self.fd = _os.open(self.path, _os.O_RDWR | _os.O_CREAT | _os.O_EXCL, 0o600)
             self._put(("process", info))
             backend.stream_to(self.fd)
         except OSError:  # the command line has gone (and its directory with it): write nothing
@@ -542,6 +542,7 @@ class _ProcessFile:
         except ValueError:  # an object that is not plain data: left out, the rest stays readable
             return
         try:
+            _os.lseek(self.fd, 0, 2)  # after what the recorder streamed (not O_APPEND: see stream.c)
             while data:
                 data = data[_os.write(self.fd, data) :]
         except OSError:

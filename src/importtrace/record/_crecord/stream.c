@@ -4,9 +4,11 @@
  *
  * The file is written through a shared memory mapping, not one write() per record: what is copied into
  * it belongs to the file the moment it is copied, whatever becomes of the process, at the cost of a
- * memcpy.  The space is allocated ahead (posix_fallocate: a full disk fails there, never as SIGBUS on a
- * later write), a window at a time; the unused end of the last window is zeros, where a reader's marshal
- * stops.  stream_stop() cuts the file to what was written, so that Python can append the end record. */
+ * memcpy.  The space is allocated ahead (posix_fallocate on Linux: a full disk fails there, never as
+ * SIGBUS on a later write), a window at a time; the unused end of the last window is zeros, where a reader's marshal
+ * stops.  stream_stop() cuts the file to what was written, so that Python can append the end record.
+ * The file is not opened with O_APPEND: where the filesystem cannot allocate, glibc's posix_fallocate
+ * writes a byte per block with pwrite(), which O_APPEND would turn into appends. */
 #include "crecord.h"
 
 #ifndef _WIN32
@@ -36,9 +38,17 @@ next_window(Recorder *R)
     unmap(R);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t offset = R->stream_pos / page * page;
+#ifdef __linux__
     if (posix_fallocate(R->stream_fd, (off_t)offset, (off_t)WINDOW) != 0) {
         return -1;
     }
+#else /* macOS has no posix_fallocate: the file is extended, its blocks allocated as they are written */
+    struct stat st;
+    if (fstat(R->stream_fd, &st) < 0
+        || ((size_t)st.st_size < offset + WINDOW && ftruncate(R->stream_fd, (off_t)(offset + WINDOW)) < 0)) {
+        return -1;
+    }
+#endif
     void *map = mmap(NULL, WINDOW, PROT_READ | PROT_WRITE, MAP_SHARED, R->stream_fd, (off_t)offset);
     if (map == MAP_FAILED) {
         return -1;
