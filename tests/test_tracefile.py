@@ -41,7 +41,7 @@ def test_round_trip_is_exact(sample: Trace, tmp_path: Path) -> None:
     loaded = importtrace.load(path)
     assert loaded == sample
     assert [e.to_dict() for e in loaded.events] == [e.to_dict() for e in sample.events]
-    assert loaded.header == {**sample.header, "format": "importtrace", "version": 1}
+    assert loaded.header == {**sample.header, "format": "importtrace", "version": 2}
     assert loaded.why("ft.a") == sample.why("ft.a")
     assert loaded.failed() == sample.failed() and len(loaded.failed()) == 2
 
@@ -76,7 +76,7 @@ def test_the_writer_of_records_writes_what_events_would(project: Project, fake_c
     trace = t.trace
     records = trace.records()
     assert records is not None and {r[0] for r in records} == {"search", "load", "hit", "reload"}
-    lines = _tracefile._lines(records, trace.t0)
+    lines = _tracefile._lines(records, trace.t0, trace.pid)
     assert lines == [_tracefile._ENCODER.encode(e.to_dict()) + "\n" for e in trace.events]
     assert any(e.alias for e in trace.events) and any(e.kind == "hit" and e.error for e in trace.events)
 
@@ -86,7 +86,7 @@ def test_file_layout_is_header_events_end(sample: Trace, tmp_path: Path) -> None
     sample.save(path)
     lines = path.read_text().splitlines()
     header = json.loads(lines[0])
-    assert header["format"] == "importtrace" and header["version"] == 1 and "preloaded" in header
+    assert header["format"] == "importtrace" and header["version"] == 2 and "preloaded" in header
     events = [json.loads(line) for line in lines[1:-1]]
     assert [e["id"] for e in events] == [e.id for e in sample.events]
     crc = zlib.crc32("".join(line + "\n" for line in lines[1:-1]).encode("ascii"))

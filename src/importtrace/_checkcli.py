@@ -35,6 +35,9 @@ def check_main(args: list[str]) -> int:
         allow_abbrev=False,
     )
     _check.add_arguments(parser)
+    parser.add_argument(
+        "--no-follow", action="store_true", help="check only the program's own process, not those it starts"
+    )
     options, mode, target, program_args = split_target(args, parser)
     ns = parser.parse_args(options)
     if not mode:
@@ -49,7 +52,7 @@ def check_main(args: list[str]) -> int:
             "or [tool.importtrace] in pyproject.toml"
         )
     _check_target(mode, target)
-    trace, status = trace_program(mode, target, program_args)
+    trace, status = trace_program(mode, target, program_args, follow=not ns.no_follow)
     if trace is None:
         print(
             "%s check: the program ended without handing over its trace (status %d)" % (PROG, status), file=sys.stderr

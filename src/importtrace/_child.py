@@ -4,7 +4,7 @@ first line, and hand the trace to the command line however the program ends.
 PYTEST_DONT_REWRITE
 
 The command line starts ``python [same options] _boot.py ...`` (or ``-c BOOT`` for a -c program, with
-BOOT from importtrace._interpreter: each way loads what the program's own way of starting loads); the
+BOOT from importtrace._follow: each way loads what the program's own way of starting loads); the
 bootstrap imports this module, which imports only importtrace's light recording modules, so the
 program's picture of sys.modules is the one it has under plain `python`.  Reading the script,
 exception printing and the exit status follow CPython's own code paths (pymain_run_python,
@@ -16,9 +16,9 @@ import _signal  # type: ignore[import-not-found]
 import marshal
 import sys
 
-from . import _jsonenc
-from ._trace import TraceError, _build
-from .record import _export
+from . import _follow, _jsonenc
+from ._trace import VERSION, TraceError, _build
+from .record import _export, _session
 from .record._install import backend
 from .record._session import Recording
 
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from types import CodeType, TracebackType
     from typing import Any, Optional
 
-#: The command the parent runs after ``python [flags] -c`` for -c programs; its names are removed from
-#: __main__.  Other programs start from the file _boot.py next to this module.
 _MAIN_KEYS = ("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__annotations__", "__builtins__")
 _external = sys.modules["_frozen_importlib_external"]
 _os = _external._os  # posix or nt: `os` itself is not loaded under python -S
@@ -36,12 +34,14 @@ _HERE = _external._path_split(__file__)[0]
 
 
 def main() -> None:
-    """argv: (_boot.py | -c) PKGDIR OUT STREAM OPTIONS ARGV0 MODE TARGET ABSPATH PATH0 [ARGS...]; MODE
-    is script, module or code; OPTIONS is a comma-separated list ("explain", "x" for python -x); ARGV0
-    is the user's python as they called it; ABSPATH and PATH0 (the script's absolute path and the
-    sys.path[0] python would use) are worked out by the command line, which may import os."""
-    pkgdir, out, stream_path, options_text, argv0, mode, target, abspath, path0 = sys.argv[1:10]
-    args = sys.argv[10:]
+    """argv: (_boot.py | -c) PKGDIR OUT SESSION STREAM OPTIONS ARGV0 MODE TARGET ABSPATH PATH0 [ARGS...]
+    (see _follow.boot_command); MODE is script, module or code; OUT is where the program's trace goes,
+    empty for a child process the command line follows, which writes its record into the directory
+    SESSION (empty: children are not followed); OPTIONS is a comma-separated list ("explain", "x" for
+    python -x); ARGV0 is the user's python as they called it; ABSPATH and PATH0 (the script's absolute
+    path and the sys.path[0] python would use) are worked out by whoever started it, which may import os."""
+    pkgdir, out, session, stream_path, options_text, argv0, mode, target, abspath, path0 = sys.argv[1:11]
+    args = sys.argv[11:]
     options = options_text.split(",")
     orig_argv = _program_orig_argv(argv0, mode, target, args)
     safe = bool(sys.flags.isolated or getattr(sys.flags, "safe_path", False))
@@ -63,12 +63,19 @@ def main() -> None:
     if orig_argv is not None:
         sys.orig_argv[:] = orig_argv
 
+    global _me
     stream = _Stream(stream_path) if stream_path else None
     recording = Recording(explain="explain" in options)
     if stream is not None:
         stream.begin(recording)
     recording._hold()
-    pid = _os.getpid()
+    me = _me = _Process(recording, program, "main" if out else "exec", out, session, stream)
+    if session:
+        _follow.on_exec = _on_exec
+        _follow.on_exit = _on_exit
+        _follow.install(session, pkgdir, "explain" in options, child=not out)
+    if (session or stream is not None) and hasattr(_os, "register_at_fork"):
+        _os.register_at_fork(after_in_child=_forked)
     main_rec = backend.open_main()
     error: "Optional[BaseException]" = None
     exit_exc: "Optional[SystemExit]" = None
@@ -88,18 +95,12 @@ def main() -> None:
         _print_uncaught(error)
     elif exit_exc is not None:
         status = _exit_status(exit_exc)
-    program["exit"] = status
     _finalize()
-    if _os.getpid() == pid:
+    me = _me
+    if me.followed or me.pid == _os.getpid():
         old = _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a second Ctrl-C must not lose the trace
         try:
-            handed = _hand_over(recording)
-            if handed is not None:
-                header, records = handed
-                header["program"] = program
-                _write(out, (header, records))
-                if stream is not None:
-                    stream.end(header, records)
+            me.hand_over(status, "exit")
         finally:
             _signal.signal(_signal.SIGINT, old)
     if error is not None:
@@ -111,12 +112,129 @@ def main() -> None:
         raise SystemExit(status)
 
 
-def _hand_over(recording: "Recording") -> "Optional[tuple[dict[str, Any], list[tuple[Any, ...]]]]":
-    """The finished trace, its records made portable.  Should the program have stopped the command
-    line's recording itself (only importtrace's private state lets it), what was recorded until then,
-    said in one line."""
+class _Process:
+    """This process, its recording, and where its trace goes: the program's process writes it to OUT for
+    the command line, a child process it follows (started through the bootstrap, or forked) to its own
+    file in the session directory, event by event as it records (see _ProcessFile)."""
+
+    def __init__(
+        self,
+        recording: "Recording",
+        program: "dict[str, Any]",
+        how: str,
+        out: str,
+        session: str,
+        stream: "Optional[_Stream]",
+        parent: "Optional[int]" = None,
+    ) -> None:
+        self.recording = recording
+        self.program = program
+        self.how = how  # main, exec or fork
+        self.out = out
+        self.session = session
+        self.stream = stream
+        self.pid = _os.getpid()
+        self.parent = _os.getppid() if parent is None else parent
+        self.done = False
+        self.file: "Optional[_ProcessFile]" = None
+        if how != "main":
+            info = {
+                "pid": self.pid,
+                "parent": self.parent,
+                "how": how,
+                "command": _session._texts(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
+                "argv": _session._texts(sys.argv),
+                "started": recording._wall,
+                "t0": recording._t0,
+                "python": "%d.%d.%d" % sys.version_info[:3],
+            }
+            self.file = _ProcessFile(session, info)
+
+    @property
+    def followed(self) -> bool:
+        return self.file is not None
+
+    def hand_over(self, status: "Optional[int]", ended: str, final: bool = True) -> None:
+        """Hand the trace over (once, unless not final: a snapshot before an exec, which a later hand-over
+        replaces should the exec fail): the process's entry says how it ended and its exit status."""
+        if self.done:
+            return
+        self.done = final
+        handed = _hand_over(self.recording, final)
+        if handed is None:
+            return
+        header, records = handed
+        program = dict(self.program, exit=status) if status is not None else dict(self.program)
+        header["program"] = program
+        entry = header["processes"][0]
+        entry.update(how=self.how, parent=self.parent, exit=status, ended=ended)
+        if self.how == "main":
+            _write(self.out, (header, records))
+            if self.stream is not None and final:
+                self.stream.end(header, records)
+        elif self.file is not None:
+            self.file.end(header, records, final)
+
+
+_me: "Optional[_Process]" = None
+
+
+def _forked() -> None:
+    """In a forked child: stop writing the parent's stream; record the child's own events from now on,
+    in its own process record (nothing of the parent's is recorded twice).  Never raises: it runs
+    inside the program's os.fork()."""
     try:
-        header, records = recording.stop_raw()
+        _follow_fork()
+    except Exception:
+        backend.stream_to(-1)
+        backend.set_sink(None)
+
+
+def _follow_fork() -> None:
+    global _me
+    me = _me
+    if me is None:
+        return
+    if me.stream is not None:
+        me.stream.close_fd()
+    if me.file is not None:
+        me.file.forget()
+    if not me.session:
+        backend.set_sink(None)  # children are not followed: the child's events go nowhere, as before
+        return
+    _session.after_fork()
+    me.recording._forked()
+    _me = _Process(me.recording, dict(me.program), "fork", "", me.session, None, parent=me.pid)
+    _follow.patch_exit()
+
+
+def _on_exit(status: int) -> None:
+    """os._exit in a child process: its trace is handed over first."""
+    me = _me
+    if me is not None and me.followed and me.pid == _os.getpid():
+        me.hand_over(status, "os._exit")
+
+
+def _on_exec() -> bool:
+    """This process is about to be replaced by exec: hand over what it recorded so far.  Whether the new
+    program may be followed: only where this process recorded nothing (a forked child that runs exec
+    at once, as os.spawnv does), so that one pid never stands for two processes in the trace."""
+    me = _me
+    if me is None or me.pid != _os.getpid():
+        return False
+    if me.how == "fork" and backend.position() == me.recording._index:
+        me.done = True  # its record stays empty, without an end: the command line leaves it out
+        return True
+    me.hand_over(None, "exec", final=False)
+    return False
+
+
+def _hand_over(recording: "Recording", final: bool = True) -> "Optional[tuple[dict[str, Any], list[tuple[Any, ...]]]]":
+    """The trace (final: stopped; else as it is now), its records made portable.  Should the program
+    have stopped the command line's recording itself (only importtrace's private state lets it), what
+    was recorded until then, said in one line."""
+    try:
+        header, records = recording.stop_raw() if final else recording.peek_raw()
         return header, _export.portable(records, getattr(backend, "resolve", None))
     except TraceError:
         pass
@@ -321,13 +439,11 @@ class _Stream:
         self.lines = _export.Lines()
         self.written: "dict[int, int]" = {}  # event id -> hit count written (1 for other kinds)
         self.asked: "dict[int, tuple[Any, Any]]" = {}  # search id -> (where, importer), for its load
-        if hasattr(_os, "register_at_fork"):
-            _os.register_at_fork(after_in_child=self.close)
 
     def begin(self, recording: "Recording") -> None:
         header = {
             "format": "importtrace",
-            "version": 1,
+            "version": VERSION,
             "stream": True,
             "python": "%d.%d.%d" % sys.version_info[:3],
             "argv": list(sys.argv),
@@ -355,7 +471,7 @@ class _Stream:
                 )
             return
         portable = _export.portable_one(record, self.lines)
-        self._line(_build([portable], t0, self.asked)[0].to_dict())
+        self._line(_build([portable], t0, self.asked, _os.getpid())[0].to_dict())
         self.written[eid] = 1
 
     def end(self, header: "dict[str, Any]", records: "list[tuple[Any, ...]]") -> None:
@@ -363,7 +479,7 @@ class _Stream:
         their first hit) and the end record with the header known only now."""
         backend.set_sink(None)
         t0 = header.get("t0", 0)
-        for event in _build(records, t0, self.asked):
+        for event in _build(records, t0, self.asked, _os.getpid()):
             if event.id not in self.written:
                 self._line(event.to_dict())
             elif event.kind == "hit" and event.count != 1:
@@ -378,6 +494,72 @@ class _Stream:
 
     def close(self) -> None:
         if self.fd >= 0:
-            fd, self.fd = self.fd, -1
             backend.set_sink(None)
+            self.close_fd()
+
+    def close_fd(self) -> None:
+        """Stop writing (in a forked child too, whose events are not the program's process's)."""
+        if self.fd >= 0:
+            fd, self.fd = self.fd, -1
             _os.close(fd)
+
+
+# --- a followed child process's record ----------------------------------------------------------------
+
+
+class _ProcessFile:
+    """A child process's record in the session directory, a sequence of marshal objects: ("process",
+    info) first, then each event's record as it ends (a load or reload also as it begins), appended by
+    the recorder itself (see record/_crecord/stream.c), so that a child killed by a signal loses at most
+    the events in flight; at its end ("end", header, records), the whole trace.  The command line leaves
+    out a forked child that recorded nothing and has no end record (one that ran exec at once)."""
+
+    def __init__(self, directory: str, info: "dict[str, Any]") -> None:
+        self.path = "%s%s%d-%d.process" % (directory, _external.path_sep, info["pid"], info["t0"])
+        self.fd = -1
+        try:
+            self.fd = _os.open(self.path, _os.O_RDWR | _os.O_CREAT | _os.O_EXCL, 0o600)
+            self._put(("process", info))
+            backend.stream_to(self.fd)
+        except OSError:  # the command line has gone (and its directory with it): write nothing
+            self.close_fd()
+
+    def end(self, header: "dict[str, Any]", records: "list[tuple[Any, ...]]", final: bool = True) -> None:
+        """Write the end record (the file cut to the records streamed so far first); not final: a snapshot
+        before an exec, after which the stream goes on should the exec fail."""
+        if self.fd < 0:
+            return
+        backend.stream_to(None)
+        self._put(("end", header, records))
+        if final:
+            self.close_fd()
+        elif self.fd >= 0:
+            backend.stream_to(self.fd)
+
+    def _put(self, obj: "Any") -> None:
+        try:
+            data = marshal.dumps(obj)
+        except ValueError:  # an object that is not plain data: left out, the rest stays readable
+            return
+        try:
+            _os.lseek(self.fd, 0, 2)  # after what the recorder streamed (not O_APPEND: see stream.c)
+            while data:
+                data = data[_os.write(self.fd, data) :]
+        except OSError:
+            self.close_fd()
+
+    def close_fd(self) -> None:
+        """Stop writing (the file cut to what was written) and close it."""
+        if self.fd >= 0:
+            backend.stream_to(None)
+            self.forget()
+
+    def forget(self) -> None:
+        """In a forked child: the parent's file is not the child's to write, nor to cut."""
+        if self.fd >= 0:
+            backend.stream_to(-1)
+            fd, self.fd = self.fd, -1
+            try:
+                _os.close(fd)
+            except OSError:
+                pass

@@ -181,6 +181,12 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
     filters.add_argument("--depth", type=int, metavar="N", help="show loads nested at most N deep")
     filters.add_argument("--hide-stdlib", action="store_true", help="leave out standard-library modules")
     filters.add_argument(
+        "--pid",
+        type=int,
+        metavar="PID",
+        help="only the events of process PID",
+    )
+    filters.add_argument(
         "--hide-noise",
         action="store_true",
         help="leave out importtrace's own events, find_spec probes and the import machinery's own hits",
@@ -197,8 +203,10 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         run.add_argument(
             "--stream",
             metavar="FILE",
-            help="also write events to FILE as they happen (JSON Lines): a crash loses at most one",
+            help="also write events to FILE as they happen (JSON Lines; a crash or os._exit loses at most "
+            "the event in flight)",
         )
+        run.add_argument("--no-follow", action="store_true", help="trace only the program's process, not its children")
         run.add_argument(
             "--runs",
             metavar="N",
@@ -264,6 +272,8 @@ _QUICK: dict[str, tuple[str, str]] = {
     "--stream": ("stream", "value"),
     "--why": ("why", "append"),
     "--runs": ("runs", "int"),
+    "--pid": ("pid", "int"),
+    "--no-follow": ("no_follow", "flag"),
 }
 _DEFAULTS: dict[str, Any] = {
     "output": None,
@@ -281,6 +291,8 @@ _DEFAULTS: dict[str, Any] = {
     "stream": None,
     "why": [],
     "runs": None,
+    "pid": None,
+    "no_follow": False,
 }
 _CONVERT: dict[str, Callable[[str], Any]] = {"value": str, "append": str, "float": float, "int": int, "color": str}
 
@@ -350,6 +362,8 @@ def _render_options(ns: argparse.Namespace, stream: IO[str] | None) -> dict[str,
         options["hide_stdlib"] = True
     if ns.hide_noise:
         options["hide_noise"] = True
+    if ns.pid is not None:
+        options["pid"] = ns.pid
     if ns.style:
         options["style"] = ns.style
     if ns.explain:
@@ -508,7 +522,8 @@ def run_program(
     render_options = _render_options(ns, None if output else sys.stderr) if report else {}
     _check_target(mode, target)
     prepare = (lambda: _prepare(ns.format)) if report else None
-    trace, status = trace_program(mode, target, program_args, stream_path, bool(ns.explain), prepare)
+    follow = not getattr(ns, "no_follow", False)
+    trace, status = trace_program(mode, target, program_args, stream_path, bool(ns.explain), prepare, follow)
     if trace is not None and trace.header.get("complete") is False:
         print(
             "%s: the program ended abruptly (status %d); the trace was recovered from the stream file "
@@ -534,16 +549,18 @@ def child_command(
     out: str,
     stream_path: str = "",
     explain: bool = False,
+    session: str = "",
 ) -> list[str]:
     """The command that runs the program traced in a child interpreter (same executable, and the
-    interpreter options this one was given), handing the trace over as a marshal file at ``out``.
+    interpreter options this one was given), handing the trace over as a marshal file at ``out``; its
+    child processes are followed into the directory ``session`` (empty: not followed).
     The benchmarks time exactly this command."""
     import importtrace
 
-    from ._interpreter import BOOT, interpreter_command
+    from ._follow import boot_command
+    from ._interpreter import interpreter_command
 
     pkgdir = os.path.dirname(os.path.dirname(os.path.abspath(importtrace.__file__)))
-    boot = ["-c", BOOT] if mode == "code" else [os.path.join(pkgdir, "importtrace", "_boot.py")]
     abspath = _absolute(target) if mode == "script" else ""
     if mode == "script":
         path0 = os.path.dirname(os.path.realpath(abspath))  # python resolves the script's symlinks
@@ -551,21 +568,21 @@ def child_command(
         path0 = os.getcwd() if mode == "module" else ""
     argv0, interpreter, letters = interpreter_command()
     options = ",".join(name for name, on in (("explain", explain), ("x", "x" in letters)) if on)
-    return [
+    return boot_command(
         sys.executable,
-        *interpreter,
-        *boot,
-        pkgdir,
-        out,
-        stream_path,
-        options,
-        argv0,
+        interpreter,
         mode,
         target,
         abspath,
         path0,
-        *args,
-    ]
+        args,
+        pkgdir,
+        out,
+        session,
+        stream_path,
+        options,
+        argv0,
+    )
 
 
 def _absolute(path: str) -> str:
@@ -583,43 +600,66 @@ def trace_program(
     stream_path: str = "",
     explain: bool = False,
     meanwhile: Callable[[], object] | None = None,
+    follow: bool = True,
 ) -> tuple[Trace | None, int]:
     """Run the program in a child interpreter; return its trace (None if it died without one) and
-    its exit status (negative: the signal that ended it).  meanwhile runs here while the program runs."""
-    fd, out = _temp_file()
-    os.close(fd)
+    its exit status (negative: the signal that ended it).  meanwhile runs here while the program runs.
+    With follow, the trace also has the events of every Python process the program started (see
+    importtrace._follow), which write their records into the run's directory."""
+    session = _session_dir()
+    out = os.path.join(session, "program.trace")
     try:
-        status = _spawn(child_command(mode, target, args, out, stream_path, explain), meanwhile)
+        command = child_command(mode, target, args, out, stream_path, explain, session if follow else "")
+        status = _spawn(command, meanwhile)
         trace = read_child_trace(out)
-    finally:
-        try:
-            os.unlink(out)
-        except OSError:
-            pass
-    if trace is None and stream_path and os.path.exists(stream_path):
-        from ._tracefile import read
+        if trace is None and stream_path and os.path.exists(stream_path):
+            from ._tracefile import read
 
-        try:
-            trace = read(stream_path)
-        except TraceError:
-            trace = None
+            try:
+                trace = read(stream_path)
+            except TraceError:
+                trace = None
+        if trace is not None and follow:
+            from ._processes import collect, merge
+
+            trace = merge(trace, collect(session))
+    finally:
+        _remove(session)
     if trace is not None:
         trace.header.setdefault("program", {"mode": mode, "target": target, "args": list(args)})
         trace.header["program"]["status"] = status
+        processes = trace.header.get("processes")
+        if processes and isinstance(processes[0], dict) and processes[0].get("how") == "main":
+            processes[0]["exit"] = status
     return trace, status
 
 
-def _temp_file() -> tuple[int, str]:
-    """A new private file for the child's trace (tempfile, which costs start-up 3 ms, only as a fallback)."""
+def _session_dir() -> str:
+    """A new private directory for the run: the program's trace and each child process's record
+    (tempfile, which costs start-up 3 ms, only as a fallback)."""
     directory = os.environ.get("TMPDIR") or os.environ.get("TEMP") or os.environ.get("TMP") or "/tmp"
     # absolute, as tempfile's: the program may change directory before the child writes the trace
-    path = os.path.join(os.path.abspath(directory), "importtrace-%d-%s.trace" % (os.getpid(), os.urandom(6).hex()))
+    path = os.path.join(os.path.abspath(directory), "importtrace-%d-%s" % (os.getpid(), os.urandom(6).hex()))
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600), path
+        os.mkdir(path, 0o700)
+        return path
     except OSError:
         import tempfile
 
-        return tempfile.mkstemp(prefix="importtrace-", suffix=".trace")
+        return tempfile.mkdtemp(prefix="importtrace-")
+
+
+def _remove(directory: str) -> None:
+    """Remove the run's directory and the files in it (a child still running may write no more)."""
+    try:
+        for name in os.listdir(directory):
+            try:
+                os.unlink(os.path.join(directory, name))
+            except OSError:
+                pass
+        os.rmdir(directory)
+    except OSError:
+        pass
 
 
 def read_child_trace(path: str) -> Trace | None:
@@ -648,7 +688,7 @@ def _prepare(format: str) -> None:
     """Import what rendering format will need, while the program runs on the other core."""
     import importlib
 
-    from . import _filters, _tracefile  # noqa: F401
+    from . import _filters, _processes, _tracefile  # noqa: F401
     from .renderers import FORMATS
 
     for name in ("summary", "timeline") if format == "auto" else (format,):  # auto: the trace's size decides

@@ -153,7 +153,9 @@ def record_runs(ns: argparse.Namespace, mode: str, target: str, program_args: li
     options = _render_options(ns, None)  # the filters, if any, apply to the files as with --format jsonl
     statuses: list[int] = []
     for i, path in enumerate(paths, 1):
-        trace, status = trace_program(mode, target, program_args, explain=bool(ns.explain))
+        trace, status = trace_program(
+            mode, target, program_args, explain=bool(ns.explain), follow=not getattr(ns, "no_follow", False)
+        )
         statuses.append(status)
         if trace is None:
             print(

@@ -66,7 +66,7 @@ _MACHINERY = frozenset(
     }
 )
 
-FILTER_OPTIONS = ("include", "exclude", "kinds", "min_duration", "depth", "hide_stdlib", "hide_noise")
+FILTER_OPTIONS = ("include", "exclude", "kinds", "min_duration", "depth", "hide_stdlib", "hide_noise", "pid")
 
 
 def filter_trace(
@@ -78,13 +78,22 @@ def filter_trace(
     depth: int | None = None,
     hide_stdlib: bool = False,
     hide_noise: bool = False,
+    pid: int | None = None,
 ) -> Trace:
     """The events of trace that pass every filter given, as a new Trace (trace itself if none is given).
 
     include/exclude: module-name globs (a plain name also matches its submodules); kinds: event kinds;
     min_duration: ns, drops events with a known shorter duration; depth: nesting levels kept (1 = only
-    events outside any load); hide_stdlib / hide_noise: see is_stdlib and is_noise.
-    Raises ValueError on a bad value."""
+    events outside any load); hide_stdlib / hide_noise: see is_stdlib and is_noise; pid: only that
+    process's events (Trace.for_process).  Raises ValueError on a bad value."""
+    if pid is not None:
+        if not _is_int(pid):
+            raise ValueError("pid must be a process id (a whole number), not %r" % (pid,))
+        pids = trace.pids()
+        if pid not in pids:
+            known = ", ".join(str(p) for p in pids) or "none recorded"
+            raise ValueError("no process %d in this trace (processes: %s)" % (pid, known))
+        trace = trace.for_process(pid)
     include = _patterns("include", include)
     exclude = _patterns("exclude", exclude)
     if kinds is not None:

@@ -12,8 +12,6 @@ _WITH_VALUE = "WX"
 #: -c and -m end the interpreter's options (so does the first argument that is not an option: a script).
 _PROGRAM = "cm"
 _LONG_WITH_VALUE = ("--check-hash-based-pycs",)
-#: The child's bootstrap for a -c program (the others run _boot.py, which does the same).
-BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from importtrace._child import main; main()"
 
 
 def own_command_line() -> list[str] | None:

@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from typing import Any, Callable, Optional, Union
 
 FORMAT = "importtrace"
-VERSION = 1
+VERSION = 2  # 2: events carry their process's pid, the header lists the processes (1 is still read)
 KINDS = ("search", "load", "hit", "reload")
 
-COMMON_FIELDS = ("id", "kind", "name", "start", "duration", "thread", "parent", "importer", "where")
+COMMON_FIELDS = ("id", "kind", "name", "start", "duration", "pid", "thread", "parent", "importer", "where")
 KIND_FIELDS = {
     "search": (
         "reason",
@@ -72,6 +72,28 @@ _DEFAULTS: "dict[str, Any]" = {
 }
 
 
+#: What a process entry of the header (``processes``) says for that process alone (Trace.for_process):
+#: the fields of its own header that a child process's entry keeps.
+_PROCESS_HEADER = (
+    "argv",
+    "cwd",
+    "python",
+    "executable",
+    "started",
+    "duration",
+    "preloaded",
+    "path",
+    "stdlib",
+    "site_packages",
+    "threads",
+    "notes",
+    "program",
+    "hooks",
+    "explain",
+    "dont_write_bytecode",
+)
+
+
 class TraceError(Exception):
     """Misuse of the tracing API, such as a second start() without stop()."""
 
@@ -83,10 +105,11 @@ class TraceFileError(TraceError):
 class Event:
     """One thing the import system did: a ``search``, ``load``, cache ``hit`` or ``reload``.
 
-    Times are nanoseconds from the start of the trace.  Each kind is its own class (``SearchEvent``,
-    ``LoadEvent``, ``HitEvent``, ``ReloadEvent``); a field of another kind reads as its empty value
-    (None, False, an empty list), so code may ask any event for any field (see ``KIND_FIELDS`` and
-    docs/trace-format.md).
+    Times are nanoseconds from the start of the trace (of its main process, when the command line
+    followed child processes; ``pid`` says which process an event happened in).  Each kind is its own
+    class (``SearchEvent``, ``LoadEvent``, ``HitEvent``, ``ReloadEvent``); a field of another kind reads
+    as its empty value (None, False, an empty list), so code may ask any event for any field (see
+    ``KIND_FIELDS`` and docs/trace-format.md).
     """
 
     __slots__ = COMMON_FIELDS
@@ -96,6 +119,7 @@ class Event:
     name: str
     start: int
     duration: "Optional[int]"
+    pid: "Optional[int]"  # the process it happened in (None in a version 1 trace file)
     thread: int
     parent: "Optional[int]"
     importer: "Optional[str]"
@@ -254,6 +278,7 @@ class Trace:
         self._records: "Optional[list[tuple[Any, ...]]]" = None
         self._by_id: "Optional[dict[int, Event]]" = None
         self._children: "Optional[dict[int, list[Event]]]" = None
+        self._segments: "Optional[list[tuple[int, int]]]" = None
         _fill_self_durations(self._events)
 
     # --- construction and files ------------------------------------------------------------
@@ -264,9 +289,12 @@ class Trace:
         header: "dict[str, Any]",
         records: "list[tuple[Any, ...]]",
         resolve: "Optional[Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]]" = None,
+        segments: "Optional[list[tuple[int, int]]]" = None,
     ) -> "Trace":
         """A trace over records (the ``_layout`` form), which become Events on first use: raw ones (code
-        objects in place of "file:line") are made portable by ``resolve`` first.  Costs next to nothing."""
+        objects in place of "file:line") are made portable by ``resolve`` first.  Costs next to nothing.
+        ``segments``: (pid, number of records) of each process in turn, when records come from several
+        (otherwise all are the header's ``pid``)."""
         trace = cls.__new__(cls)
         trace.header = header
         trace._t0 = header.pop("t0", 0)
@@ -275,15 +303,30 @@ class Trace:
         trace._events = None
         trace._raw, trace._resolve, trace._records = (records, resolve, None) if resolve else (None, None, records)
         trace._by_id = trace._children = None
+        trace._segments = segments
         return trace
 
     @property
     def events(self) -> "list[Event]":
         """Every event, in the order it began."""
         if self._events is None:
-            self._events = _build(self.records(), self._t0)
+            records = self.records() or []
+            events: "list[Event]" = []
+            start = 0
+            for pid, count in self.segments():
+                events.extend(_build(records[start : start + count], self._t0, None, pid))
+                start += count
+            self._events = events
             _fill_self_durations(self._events)
         return self._events
+
+    def segments(self) -> "list[tuple[Optional[int], int]]":
+        """(pid, number of records) of each process in turn, over records() (one segment when the
+        records are one process's)."""
+        if self._segments is not None:
+            return list(self._segments)
+        pid = self.header.get("pid")
+        return [(pid if type(pid) is int else None, len(self.records() or ()))]
 
     def records(self) -> "Optional[list[tuple[Any, ...]]]":
         """The portable records this trace was built from (see importtrace._layout), if it was."""
@@ -324,48 +367,95 @@ class Trace:
         return list(self.header.get("notes") or [])
 
     @property
+    def processes(self) -> "list[dict[str, Any]]":
+        """The processes the trace covers, the main one first: ``pid``, ``parent`` (its parent's pid),
+        ``how`` (main, exec or fork), ``command``, ``started``, ``start`` and ``duration`` (ns), ``exit``,
+        ``ended`` and more (see docs/trace-format.md).  Empty for a version 1 trace file."""
+        return [dict(p) for p in self.header.get("processes") or () if isinstance(p, dict)]
+
+    @property
+    def pid(self) -> "Optional[int]":
+        """The main process's pid (the program's, for the command line)."""
+        pid = self.header.get("pid")
+        return pid if type(pid) is int else None
+
+    def pids(self) -> "list[int]":
+        """The pids of the processes in the trace, the main one first."""
+        found: "dict[int, None]" = {}
+        for p in self.processes:
+            if type(p.get("pid")) is int:
+                found[p["pid"]] = None
+        for e in self.events:
+            if e.pid is not None:
+                found.setdefault(e.pid, None)
+        return list(found)
+
+    def for_process(self, pid: int) -> "Trace":
+        """The events of one process, as a Trace whose header is that process's (its argv, sys.path,
+        preloaded modules, threads and notes); times still count from the start of the whole trace."""
+        header = dict(self.header)
+        entry = next((p for p in self.processes if p.get("pid") == pid), None)
+        if entry is not None:
+            for key in _PROCESS_HEADER:
+                if key in entry:
+                    header[key] = entry[key]
+            header["processes"] = [entry]
+        header["pid"] = pid
+        sub = Trace([e for e in self.events if e.pid == pid], header)
+        sub._t0 = self._t0
+        return sub
+
+    @property
     def preloaded(self) -> "list[str]":
         """Modules already in sys.modules when the trace started (imports of these are hits)."""
         return list(self.header.get("preloaded") or [])
 
     # --- queries --------------------------------------------------------------------------
 
-    def of_kind(self, kind: str) -> "list[Event]":
-        return [e for e in self.events if e.kind == kind]
+    # Every query looks at all the processes of the trace, or only at process ``pid`` when it is given.
 
-    def loaded(self, pattern: "Optional[str]" = None) -> "list[str]":
+    def _of(self, pid: "Optional[int]") -> "list[Event]":
+        return self.events if pid is None else [e for e in self.events if e.pid == pid]
+
+    def of_kind(self, kind: str, *, pid: "Optional[int]" = None) -> "list[Event]":
+        return [e for e in self._of(pid) if e.kind == kind]
+
+    def loaded(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
         """Modules that were loaded (created and executed) and stayed loaded, in load order.  Another
         name for a module (an alias in sys.modules, such as ``os.path``) is not a load of its own."""
         return _names(
             e
-            for e in self.events
+            for e in self._of(pid)
             if e.kind == "load" and e.error is None and e.alias is None and _matches(e.name, pattern)
         )
 
-    def searched(self, pattern: "Optional[str]" = None) -> "list[str]":
+    def searched(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
         """Modules some finder was asked for, found or not, in order."""
-        return _names(e for e in self.events if e.kind == "search" and _matches(e.name, pattern))
+        return _names(e for e in self._of(pid) if e.kind == "search" and _matches(e.name, pattern))
 
-    def hit(self, pattern: "Optional[str]" = None) -> "list[str]":
+    def hit(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
         """Modules served from sys.modules (the cache) at least once, in order."""
-        return _names(e for e in self.events if e.kind == "hit" and _matches(e.name, pattern))
+        return _names(e for e in self._of(pid) if e.kind == "hit" and _matches(e.name, pattern))
 
-    def reloaded(self, pattern: "Optional[str]" = None) -> "list[str]":
-        return _names(e for e in self.events if e.kind == "reload" and _matches(e.name, pattern))
+    def reloaded(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
+        return _names(e for e in self._of(pid) if e.kind == "reload" and _matches(e.name, pattern))
 
-    def requested(self, pattern: "Optional[str]" = None) -> "list[str]":
+    def requested(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
         """Every module something asked for: searched, loaded or hit."""
-        return _names(e for e in self.events if e.kind in ("search", "load", "hit") and _matches(e.name, pattern))
+        return _names(e for e in self._of(pid) if e.kind in ("search", "load", "hit") and _matches(e.name, pattern))
 
-    def failed(self) -> "list[Event]":
+    def failed(self, *, pid: "Optional[int]" = None) -> "list[Event]":
         """Searches that found nothing and loads or reloads whose code raised."""
-        return [e for e in self.events if e.failed]
+        return [e for e in self._of(pid) if e.failed]
 
-    def cycles(self) -> "list[tuple[Event, str]]":
+    def cycles(self, *, pid: "Optional[int]" = None) -> "list[tuple[Event, str]]":
         """Circular imports, one per place: (the hit that closed the loop, the module that was still
         initialising).  A hit on a partially initialised module is one, and so is ``from pkg import a``
         run while ``pkg.a`` itself is still loading; but ``from pkg import sub`` while pkg's __init__
         runs is how packages import their parts (json, asyncio), not a cycle."""
+        pids = self.pids()
+        if pid is not None or len(pids) > 1:  # each process against its own preloaded modules
+            return [c for p in ([pid] if pid is not None else pids) for c in self.for_process(p).cycles()]
         found: "list[tuple[Event, str]]" = []
         places: "set[tuple[Optional[str], str]]" = set()
         known: "Optional[set[str]]" = None
@@ -411,24 +501,24 @@ class Trace:
         chain.reverse()
         return chain
 
-    def requests(self, name: str) -> "list[Event]":
+    def requests(self, name: str, *, pid: "Optional[int]" = None) -> "list[Event]":
         """Every event about module ``name``: each search, load, hit and reload, in order, and the
         hits of ``from pkg import sub`` that asked for it as ``sub`` (recorded as hits on ``pkg``)."""
         package, _, sub = name.rpartition(".")
         return [
-            e for e in self.events if e.name == name or (e.name == package and e.kind == "hit" and sub in e.fromlist)
+            e for e in self._of(pid) if e.name == name or (e.name == package and e.kind == "hit" and sub in e.fromlist)
         ]
 
-    def first_load(self, name: str) -> "Optional[Event]":
-        for e in self.events:
+    def first_load(self, name: str, *, pid: "Optional[int]" = None) -> "Optional[Event]":
+        for e in self._of(pid):
             if e.kind == "load" and e.name == name:
                 return e
         return None
 
-    def why(self, name: str) -> "list[Event]":
+    def why(self, name: str, *, pid: "Optional[int]" = None) -> "list[Event]":
         """The chain of loads that first brought ``name`` in, outermost first, ending with its own
         load; each event's ``importer`` and ``where`` say which statement asked.  Empty if never loaded."""
-        event = self.first_load(name)
+        event = self.first_load(name, pid=pid)
         return [] if event is None else [*self.ancestors(event), event]
 
     def event(self, id: int) -> "Optional[Event]":
@@ -502,10 +592,14 @@ def _fill_self_durations(events: "list[Event]") -> None:
 
 
 def _build(
-    records: "Optional[list[tuple[Any, ...]]]", t0: int, asked: "Optional[dict[int, tuple[Any, Any]]]" = None
+    records: "Optional[list[tuple[Any, ...]]]",
+    t0: int,
+    asked: "Optional[dict[int, tuple[Any, Any]]]" = None,
+    pid: "Optional[int]" = None,
 ) -> "list[Event]":
-    """Events from portable records (see importtrace._layout).  ``asked`` maps search ids to their
-    (where, importer), which a load takes from its search: pass the same dict to build in pieces."""
+    """Events from portable records (see importtrace._layout), all of process ``pid``.  ``asked`` maps
+    search ids to their (where, importer), which a load takes from its search: pass the same dict to
+    build in pieces."""
     if not records:
         return []
     new = object.__new__
@@ -520,6 +614,7 @@ def _build(
         e.where = None if r[7] is None else "%s:%d" % (r[7], r[8])
         e.start = r[4] - t0
         e.duration = None if r[5] is None else r[5] - r[4]
+        e.pid = pid
         if kind == "hit":
             e.fromlist, e.level, e.via, e.partial, e.waited = list(r[10]), r[11], r[12], r[13], r[14]
             e.missing = None if r[15] is None else list(r[15])
@@ -559,7 +654,7 @@ def _list(value: "Any") -> "Optional[list[str]]":
 
 
 _INT_FIELDS = ("id", "start", "thread")
-_OPTIONAL_INT = ("duration", "parent", "search", "self_duration", "level", "count")
+_OPTIONAL_INT = ("duration", "pid", "parent", "search", "self_duration", "level", "count")
 _OPTIONAL_STR = (
     "importer",
     "where",

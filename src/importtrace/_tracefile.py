@@ -43,7 +43,11 @@ def dump(trace: Trace, out: IO[str]) -> None:
         out.write(_line(header))
         records = trace.records() if trace._events is None else None
         if records is not None:  # straight from the records: no Event is made
-            lines: list[str] = _lines(records, trace.t0)
+            lines: list[str] = []
+            start = 0
+            for pid, count in trace.segments():
+                lines.extend(_lines(records[start : start + count], trace.t0, pid))
+                start += count
         else:
             encode = _ENCODER.encode
             lines = [encode(e.to_dict()) + "\n" for e in trace.events]
@@ -57,24 +61,24 @@ def dump(trace: Trace, out: IO[str]) -> None:
 
 # One template per kind, the fields in Event.to_dict's order (checked against it by the tests).
 _TEMPLATES = {
-    "hit": '{"id":%d,"kind":"hit","name":%s,"start":%d,"duration":%s,"thread":%d,"parent":%s,"importer":%s,'
+    "hit": '{"id":%d,"kind":"hit","name":%s,"start":%d,"duration":%s,"pid":%s,"thread":%d,"parent":%s,"importer":%s,'
     '"where":%s,"fromlist":%s,"level":%d,"count":%d,"via":%s,"partial":%s,"waited":%s,"missing":%s,'
     '"error":%s}\n',
-    "search": '{"id":%d,"kind":"search","name":%s,"start":%d,"duration":%s,"thread":%d,"parent":%s,'
+    "search": '{"id":%d,"kind":"search","name":%s,"start":%d,"duration":%s,"pid":%s,"thread":%d,"parent":%s,'
     '"importer":%s,"where":%s,"reason":%s,"finder":%s,"found":%s,"origin":%s,"loader":%s,"package":%s,'
     '"namespace":%s,"path":%s,"ahead":%s,"shadows":%s,"sys_path":%s,"error":%s}\n',
-    "load": '{"id":%d,"kind":"load","name":%s,"start":%d,"duration":%s,"thread":%d,"parent":%s,"importer":%s,'
+    "load": '{"id":%d,"kind":"load","name":%s,"start":%d,"duration":%s,"pid":%s,"thread":%d,"parent":%s,"importer":%s,'
     '"where":%s,"origin":%s,"loader":%s,"module_type":%s,"self_duration":%s,"search":%s,"replaced":%s,'
     '"observed":%s,"alias":%s,"namespace":%s,"lazy":%s,"unfinished":%s,"bytecode":%s,"error":%s}\n',
-    "reload": '{"id":%d,"kind":"reload","name":%s,"start":%d,"duration":%s,"thread":%d,"parent":%s,'
+    "reload": '{"id":%d,"kind":"reload","name":%s,"start":%d,"duration":%s,"pid":%s,"thread":%d,"parent":%s,'
     '"importer":%s,"where":%s,"added":%s,"removed":%s,"rebound":%s,"unchanged":%s,"stale":%s,"search":%s,'
     '"bytecode":%s,"error":%s}\n',
 }
 
 
-def _lines(records: list[tuple[Any, ...]], t0: int) -> list[str]:
-    """The JSON lines of portable records (importtrace._layout), as Event.to_dict would encode them:
-    strings encoded once each, everything else by hand."""
+def _lines(records: list[tuple[Any, ...]], t0: int, pid: int | None = None) -> list[str]:
+    """The JSON lines of portable records (importtrace._layout) of process pid, as Event.to_dict would
+    encode them: strings encoded once each, everything else by hand."""
     encode = _ENCODER.encode
     strings: dict[str, str] = {}
 
@@ -108,6 +112,7 @@ def _lines(records: list[tuple[Any, ...]], t0: int) -> list[str]:
     append = out.append
     tail: tuple[Any, ...]
     more: tuple[Any, ...]
+    process = "null" if pid is None else str(pid)
     for r in records:
         kind = r[0]
         duration = None if r[5] is None else r[5] - r[4]
@@ -116,6 +121,7 @@ def _lines(records: list[tuple[Any, ...]], t0: int) -> list[str]:
             text(r[6]),
             r[4] - t0,
             "null" if duration is None else str(duration),
+            process,
             r[3],
             "null" if r[2] is None else str(r[2]),
         )

@@ -51,8 +51,10 @@ def why_text(trace: Trace, module: str) -> str:
         return "%s was not imported in this trace\n" % safe(module)
     lines = []
     chain = trace.why(module)
+    several = len(trace.pids()) > 1
     if chain:
-        lines.append("%s was first loaded by this chain of imports:" % safe(module))
+        where = " (in process %s)" % chain[-1].pid if several else ""
+        lines.append("%s was first loaded by this chain of imports%s:" % (safe(module), where))
         rows = [(e.importer or "?", short(e.where or "?"), _statement(e.where)) for e in chain if e.importer or e.where]
         width = max(len(safe(r[0])) for r in rows) if rows else 0
         where_width = min(60, max(len(safe(r[1])) for r in rows)) if rows else 0
@@ -73,7 +75,8 @@ def why_text(trace: Trace, module: str) -> str:
         circular = {(hit.where, hit.name) for hit, _ in trace.cycles()}
         shown = others if len(others) <= LISTED + 2 else others[:LISTED]
         for e in shown:
-            lines.append("  " + _describe(e, module, (e.where, e.name) in circular, short))
+            process = "[process %s] " % e.pid if several else ""
+            lines.append("  " + process + _describe(e, module, (e.where, e.name) in circular, short))
         if len(shown) < len(others):
             by: dict[str, int] = {}
             for e in others[len(shown) :]:

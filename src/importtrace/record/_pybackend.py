@@ -6,6 +6,8 @@ Like coverage.py's PyTracer and CTracer: ``_install`` and ``_session`` talk only
 so the two implementations are interchangeable and tested the same way.
 """
 
+import _thread
+
 from .._layout import NAME
 from . import _policy, _pyfinder, _pyrecord
 
@@ -54,6 +56,17 @@ class PyRecorder:
     def finder(self) -> "Any":
         return _pyfinder.current
 
+    def watch(self, name: str, callback: "Optional[Callable[[Any], object]]") -> None:
+        """Call callback(module) each time module name has loaded while recording (None: no longer)."""
+        if callback is None:
+            _pyfinder.watch.pop(name, None)
+        else:
+            _pyfinder.watch[name] = callback
+
+    def redirect(self, orig: "Callable[..., Any]", before: "Callable[[tuple[Any, ...], Any], Any]") -> "Any":
+        """orig, asking before(args, kwargs) first for new positional arguments (see _pyrecord.redirect)."""
+        return _pyrecord.redirect(orig, before)
+
     def position(self) -> int:
         return len(_pyrecord.log)
 
@@ -68,6 +81,16 @@ class PyRecorder:
 
     def new_window(self) -> None:
         _pyrecord.new_window()
+
+    def after_fork(self) -> None:
+        """In a forked child only the forking thread lives on: forget what the others had in progress."""
+        tid = _thread.get_ident()
+        _pyrecord._count_lock = _thread.allocate_lock()
+        for table in (_pyrecord.stacks, _pyfinder._unanswered):
+            for other in [t for t in table if t != tid]:
+                del table[other]
+        for name in [n for n, owner in _pyrecord.loading.items() if owner != tid]:
+            del _pyrecord.loading[name]
 
     def reset(self) -> None:
         _pyrecord.reset()
@@ -87,6 +110,11 @@ class PyRecorder:
 
     def set_sink(self, sink: "Optional[Callable[[tuple[Any, ...], bool], None]]") -> None:
         _pyrecord.sink = sink
+
+    def stream_to(self, fd: "Optional[int]") -> None:
+        """Append each record to the file fd as it ends (None or -1: no longer; written record by
+        record, the file needs no cutting)."""
+        _pyrecord.stream_fd = -1 if fd is None else fd
 
     def open_main(self) -> "Any":
         return _pyfinder.open_main()
@@ -110,6 +138,7 @@ class PyRecorder:
             _pyfinder._Lazy.create_module.__code__,
             _pyfinder._Lazy.exec_module.__code__,
             _pyfinder._LazyExec.exec_module.__code__,
+            _pyrecord.REDIRECTED_CODE,
         }
 
 

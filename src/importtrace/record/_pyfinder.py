@@ -59,6 +59,7 @@ current: "Any" = None
 _unanswered: "dict[int, tuple[str, Any, Any]]" = {}  # thread -> the last name the finder found nothing for
 _ahead_seen: "list[Any]" = []
 on_importlib: "Callable[[Any], object]" = id  # _install's: wrap importlib's functions once it is loaded
+watch: "dict[str, Callable[[Any], object]]" = {}  # module name -> called with it each time it has loaded
 _NOBODY = (None, -1, None)  # the import system itself asked (see _policy.asker)
 
 
@@ -288,6 +289,11 @@ class _Proxy:
         R.end(rec)
         if name == "importlib" and exc is None and R.active:
             on_importlib(module)
+        if watch and exc is None and R.active and name in watch:
+            try:
+                watch[name](module)
+            except Exception as err:
+                R.note("internal", "watching a module: {}: {}".format(*_policy.describe(err)))
 
     def _before_exec(self, rec: "Record", module: "Any") -> None:
         if rec[0] == "reload":
@@ -530,6 +536,7 @@ def reset() -> None:
         proxy._restore(None)
     _lazy_pending.clear()
     _unanswered.clear()
+    watch.clear()
     del _ahead_seen[:]
     _snapshots.clear()
     _by_proxy.clear()

@@ -9,11 +9,12 @@ Everything here runs inside the traced program's imports, so it never imports an
 """
 
 import _thread
+import marshal
 import sys
 import time
 
 from .._layout import H_COUNT, H_ERROR, H_MISSING, ID, NAME, SIZES, T1
-from . import _policy
+from . import _export, _policy
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 # pytest hides frames of modules that set this: the __import__ wrapper sits in import tracebacks.
 __tracebackhide__ = True
 
+_os = sys.modules["_frozen_importlib_external"]._os  # posix or nt: `os` is not loaded under python -S
 _getframe = sys._getframe
 _get_ident = _thread.get_ident
 _modules_get = sys.modules.get
@@ -48,6 +50,8 @@ threads: "dict[int, int]" = {}  # thread ident -> small number
 thread_names: "dict[int, Optional[str]]" = {}  # small number -> name
 notes: "list[tuple[int, str, str]]" = []  # (clock, code, message): what the trace must admit to
 sink: "Optional[Callable[[tuple[Any, ...], bool], None]]" = None  # the stream writer
+stream_fd = -1  # a child process's record (importtrace._child._ProcessFile): each record written as it ends
+_lines = _export.Lines()
 _count_lock = _thread.allocate_lock()  # repeated hits from several threads: no count is lost
 
 
@@ -90,14 +94,36 @@ def new(kind: str, name: str, code: "Any", lasti: int, importer: "Any", t0: "Opt
 
 
 def began(rec: "Record") -> None:
-    if sink is not None:
-        emit(rec, True)
+    """A load or reload that began goes to the sink now; other records when they end."""
+    if (sink is not None or stream_fd >= 0) and rec[0] in ("load", "reload"):
+        if stream_fd >= 0:
+            stream(rec)
+        if sink is not None:
+            emit(rec, True)
 
 
 def end(rec: "Record") -> None:
     rec[T1] = clock()
+    if stream_fd >= 0:
+        stream(rec)
     if sink is not None:
         emit(rec, False)
+
+
+def stream(rec: "Record") -> None:
+    """Append rec, portable and marshalled, to the process record (one write: at most the events in
+    flight are lost if the process is killed); on failure stop, with a note."""
+    global stream_fd
+    try:
+        record = tuple(rec)
+        if record[0] == "hit" and type(record[H_COUNT]) is not int:
+            record = (*record[:H_COUNT], count(record[H_COUNT]), *record[H_COUNT + 1 :])
+        data = marshal.dumps(_export.portable_one(record, _lines))
+        while data:
+            data = data[_os.write(stream_fd, data) :]
+    except (OSError, ValueError):
+        stream_fd = -1
+        note("stream", "writing the process record failed: later events were not written")
 
 
 def emit(rec: "Record", begin: bool) -> None:
@@ -149,7 +175,7 @@ def new_window() -> None:
 
 def reset() -> None:
     """Forget every record (when the last trace stops)."""
-    global log, sink, details
+    global log, sink, details, stream_fd, _lines
     new_window()
     details = False
     log = []
@@ -159,6 +185,8 @@ def reset() -> None:
     threads.clear()
     thread_names.clear()
     sink = None
+    stream_fd = -1
+    _lines = _export.Lines()
 
 
 # --- hits: builtins.__import__ and importlib.import_module ----------------------------------------------
@@ -360,3 +388,29 @@ def set_originals(import_: "Callable[..., Any]", import_module: "Optional[Callab
     _orig_import = import_
     if import_module is not None:
         _orig_import_module = import_module
+
+
+# --- functions that start or end processes (the command line following child processes) -------------
+
+
+def redirect(orig: "Callable[..., Any]", before: "Callable[[tuple[Any, ...], Any], Any]") -> "Callable[..., Any]":
+    """orig, asking before(args, kwargs or None) first for new positional arguments (None: unchanged).
+    A failure of before() never changes the call."""
+
+    def redirected(*args: "Any", **kwargs: "Any") -> "Any":
+        try:
+            new = before(args, kwargs or None)
+        except Exception:
+            new = None
+        if type(new) is tuple:
+            return orig(*new, **kwargs)
+        return orig(*args, **kwargs)
+
+    return redirected
+
+
+def _unchanged(args: "tuple[Any, ...]", kwargs: "Any") -> None:
+    return None
+
+
+REDIRECTED_CODE = redirect(id, _unchanged).__code__

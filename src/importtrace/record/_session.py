@@ -13,7 +13,7 @@ import sys
 import time
 
 from .._layout import ID, S_DETAILS
-from .._trace import Trace, TraceError
+from .._trace import VERSION, Trace, TraceError
 from . import _export, _install, _policy
 from ._install import backend
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     Clock = Callable[[], int]
     Record = tuple[Any, ...]
 
+_os = sys.modules["_frozen_importlib_external"]._os  # posix or nt: `os` itself is not loaded under python -S
 _lock = _thread.allocate_lock()
 _sessions: "list[Recording]" = []  # the program's recordings, innermost last
 _held: "list[Recording]" = []  # the command line's own recording: outside the program's reach
@@ -71,17 +72,26 @@ class Recording:
                 _install.install(self._clock)
             if self._explain:
                 backend.set_details(True)
-            backend.new_window()
             self._started = True
-            self._index = backend.position()
-            self._notes_index = len(backend.notes())
-            self._modules = set(sys.modules)
-            self._path = [p if type(p) is str else repr(p) for p in sys.path]
-            backend.thread_number(_thread.get_ident())  # the thread that starts a trace comes first
-            self._wall = time.time()
-            self._t0 = backend.clock()
+            self._begin()
             owner.append(self)
         return self
+
+    def _begin(self) -> None:
+        """Open the window: the records from here on, the modules already loaded, the clock's start."""
+        backend.new_window()
+        self._index = backend.position()
+        self._notes_index = len(backend.notes())
+        self._modules = set(sys.modules)
+        self._path = _texts(sys.path)
+        backend.thread_number(_thread.get_ident())  # the thread that starts a trace comes first
+        self._wall = time.time()
+        self._t0 = backend.clock()
+
+    def _forked(self) -> None:
+        """In a child process just forked: from now on this recording holds the child's own events (what
+        was recorded before the fork is the parent's to hand over), from a fresh window."""
+        self._begin()
 
     def stop(self) -> Trace:
         """Stop recording and return the Trace (again, if already stopped)."""
@@ -89,6 +99,21 @@ class Recording:
             header, records = self.stop_raw()
             self._trace = Trace._from_records(header, records, _resolver)
         return self._trace
+
+    def peek_raw(self) -> "tuple[dict[str, Any], list[Record]]":
+        """What stop_raw would return now, without stopping (a process about to be replaced by exec)."""
+        with _lock:
+            if self not in _held and self not in _sessions:
+                raise TraceError("this recording is not running (never started, or already stopped)")
+            t_end = backend.clock()
+            notes = list(backend.notes()[self._notes_index :])
+            _admit(notes, t_end)
+            records = backend.take(self._index, backend.position(), False)
+            threads = backend.thread_names()
+            records.extend(self._unobserved(records, t_end))
+        if self._explain:
+            records = _with_shadows(records, self._path)
+        return self._header(t_end, notes, threads), records
 
     def stop_raw(self) -> "tuple[dict[str, Any], list[Record]]":
         """Stop recording and return the header and the raw records, code objects and all."""
@@ -129,14 +154,26 @@ class Recording:
         return [rec for rec in found if rec is not None]
 
     def _header(self, t_end: int, notes: "list[tuple[int, str, str]]", threads: "dict[int, Any]") -> "dict[str, Any]":
+        pid = _os.getpid()
+        process = {
+            "pid": pid,
+            "parent": _os.getppid(),
+            "how": "main",
+            "command": _texts(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
+            "started": self._wall,
+            "start": 0,
+            "duration": t_end - self._t0,
+        }
         return {
             "format": "importtrace",
-            "version": 1,
+            "version": VERSION,
+            "pid": pid,
+            "processes": [process],
             "python": "%d.%d.%d" % sys.version_info[:3],
             "implementation": sys.implementation.name,
             "platform": sys.platform,
             "executable": sys.executable,
-            "argv": list(sys.argv),
+            "argv": _texts(sys.argv),
             "cwd": _export.cwd(),
             "started": self._wall,
             "t0": self._t0,
@@ -181,6 +218,14 @@ class Recording:
         return "<Recording %s>" % ("recording" if self._started else "not started")
 
 
+def after_fork() -> None:
+    """In a child process just forked: a fresh lock (another thread of the parent may have held it),
+    and the recorder forgets the imports the parent's other threads had in progress."""
+    global _lock
+    _lock = _thread.allocate_lock()
+    backend.after_fork()
+
+
 def _admit(notes: "list[tuple[int, str, str]]", t_end: int) -> None:
     """Add what the trace must admit to at its end: finders ahead of ours, our finder taken out."""
     noted = {msg for _, code, msg in notes if code == "shadowed"}
@@ -204,6 +249,15 @@ def _with_shadows(records: "list[Record]", path: "list[str]") -> "list[Record]":
             rec = (*rec[:S_DETAILS], details, *rec[S_DETAILS + 1 :])
         out.append(rec)
     return out
+
+
+def _texts(values: "Any") -> "list[str]":
+    """A list the program may have filled with anything (sys.argv, sys.path), as the strings a header
+    can hold (and hand over between processes)."""
+    try:
+        return [v if type(v) is str else _export._text(v) for v in values]
+    except Exception:
+        return []
 
 
 def _own(name: str) -> bool:

@@ -33,6 +33,11 @@ FORMATS = {
     "html": "importtrace.renderers.html",
 }
 
+#: formats that show each process of a trace in its own section, and formats that show one process (the
+#: program's, unless the pid option names another)
+SECTIONED = ("timeline", "tree", "table")
+ONE_PROCESS = ("importtime", "mermaid", "html")
+
 #: display options (the filters are in importtrace._filters.FILTER_OPTIONS) and their defaults
 DISPLAY_OPTIONS: dict[str, Any] = {"color": False, "width": None, "style": "simple", "top": 15, "explain": False}
 
@@ -71,9 +76,32 @@ def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -
         except ValueError as exc:
             raise RenderError(str(exc)) from None
         if not module_name:
-            module_name = FORMATS[auto_format(shown, display["explain"])]
+            format = auto_format(shown, display["explain"])
+            module_name = FORMATS[format]
         module = importlib.import_module(module_name)
+        pids = shown.pids()
+        if len(pids) > 1 and format in ONE_PROCESS:
+            shown = shown.for_process(shown.pid if shown.pid in pids else pids[0])
+        elif len(pids) > 1 and format in SECTIONED:
+            return _sections(shown, pids, module, display)
         return module.render(shown, display)  # type: ignore[no-any-return]
+
+
+def _sections(trace: Trace, pids: list[int], module: Any, display: dict[str, Any]) -> str:
+    """One section per process, the program's first, each under a line that says which process it is."""
+    from .._processes import describe
+    from ._text import esc, paint
+
+    entries = {p.get("pid"): p for p in trace.processes}
+    color = display["color"]
+    parts = [paint("importtrace: %d processes" % len(pids), "bold", color)]
+    width = display["width"]
+    for pid in pids:
+        heading = "== " + esc(describe(entries.get(pid) or {"pid": pid}))
+        if width is not None and len(heading) > width:
+            heading = heading[: max(width - 3, 20)] + "..."
+        parts.append(paint(heading, "bold", color) + "\n" + module.render(trace.for_process(pid), display).rstrip("\n"))
+    return "\n\n".join(parts) + "\n"
 
 
 def auto_format(trace: Trace, explain: bool = False) -> str:

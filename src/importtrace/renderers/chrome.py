@@ -15,61 +15,78 @@ from typing import Any
 
 from .._trace import KIND_FIELDS, Event, Trace
 
-_PID = 1
+_PID = 1  # a trace without process ids (a version 1 trace file)
 
 
 def render(trace: Trace, options: dict[str, Any]) -> str:
     header = trace.header
-    end = trace.duration
-    rows: list[dict[str, Any]] = [
-        {
-            "ph": "M",
-            "name": "process_name",
-            "cat": "__metadata",
-            "pid": _PID,
-            "tid": 0,
-            "args": {"name": _process_name(header)},
-        },
-    ]
-    names = {t.get("thread"): t.get("name") for t in header.get("threads") or () if isinstance(t, dict)}
-    for thread in sorted({e.thread for e in trace.events} | {n for n in names if isinstance(n, int)}):
-        label = names.get(thread) or ("main thread" if thread == 1 else "thread %d" % thread)
+    end = max([trace.duration] + [_end(p) for p in trace.processes])
+    main = trace.pid if trace.pid is not None else _PID
+    pids = trace.pids() or [main]
+    entries = {p.get("pid"): p for p in trace.processes}
+    rows: list[dict[str, Any]] = []
+    for order, pid in enumerate(pids):
+        entry = entries.get(pid) or {}
+        name = _process_name(header) if pid == main else _child_name(pid, entry)
         rows.append(
-            {
-                "ph": "M",
-                "name": "thread_name",
-                "cat": "__metadata",
-                "pid": _PID,
-                "tid": thread,
-                "args": {"name": str(label)},
-            }
+            {"ph": "M", "cat": "__metadata", "name": "process_name", "pid": pid, "tid": 0, "args": {"name": name}}
         )
-        rows.append(
-            {
-                "ph": "M",
-                "name": "thread_sort_index",
-                "cat": "__metadata",
-                "pid": _PID,
-                "tid": thread,
-                "args": {"sort_index": thread},
-            }
-        )
+        if len(pids) > 1:
+            rows.append(
+                {
+                    "ph": "M",
+                    "cat": "__metadata",
+                    "name": "process_sort_index",
+                    "pid": pid,
+                    "tid": 0,
+                    "args": {"sort_index": order},
+                }
+            )
+        threads = entry.get("threads") if pid != main else header.get("threads")
+        names = {t.get("thread"): t.get("name") for t in threads or () if isinstance(t, dict)}
+        used = {e.thread for e in trace.events if (e.pid if e.pid is not None else main) == pid}
+        for thread in sorted(used | {n for n in names if isinstance(n, int)}):
+            label = names.get(thread) or ("main thread" if thread == 1 else "thread %d" % thread)
+            rows.append(
+                {
+                    "ph": "M",
+                    "cat": "__metadata",
+                    "name": "thread_name",
+                    "pid": pid,
+                    "tid": thread,
+                    "args": {"name": str(label)},
+                }
+            )
+            rows.append(
+                {
+                    "ph": "M",
+                    "cat": "__metadata",
+                    "name": "thread_sort_index",
+                    "pid": pid,
+                    "tid": thread,
+                    "args": {"sort_index": thread},
+                }
+            )
     for e in trace.events:
-        rows.append(_event(e, end))
-    for note in trace.notes:
-        at = note.get("at")
-        rows.append(
-            {
-                "ph": "i",
-                "s": "g",
-                "name": "note: %s" % note.get("code", ""),
-                "cat": "note",
-                "ts": _us(at if isinstance(at, int) else 0),
-                "pid": _PID,
-                "tid": 1,
-                "args": {"message": note.get("message", "")},
-            }
-        )
+        rows.append(_event(e, end, e.pid if e.pid is not None else main))
+    for pid in pids:
+        entry = entries.get(pid) or {}
+        notes = trace.notes if pid == main else entry.get("notes") or ()
+        start = 0 if pid == main else entry.get("start") or 0
+        for note in notes:
+            at = note.get("at")
+            rows.append(
+                {
+                    "ph": "i",
+                    "s": "p" if len(pids) > 1 else "g",
+                    "name": "note: %s" % note.get("code", ""),
+                    "cat": "note",
+                    "ts": _us(start + (at if isinstance(at, int) else 0)),
+                    "pid": pid,
+                    "tid": 1,
+                    "args": {"message": note.get("message", "")},
+                }
+            )
     encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode  # dumps() builds one per call
     body = ",\n".join(map(encode, rows))
     meta = json.dumps(
@@ -79,7 +96,19 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     return '{"displayTimeUnit":"ms","otherData":%s,"traceEvents":[\n%s\n]}\n' % (meta, body)
 
 
-def _event(e: Event, end: int) -> dict[str, Any]:
+def _end(process: dict[str, Any]) -> int:
+    start, duration = process.get("start"), process.get("duration")
+    return start + duration if isinstance(start, int) and isinstance(duration, int) else 0
+
+
+def _child_name(pid: int, entry: dict[str, Any]) -> str:
+    command = entry.get("command") or entry.get("argv") or ()
+    how = {"fork": "fork of %s" % entry.get("parent"), "exec": "child of %s" % entry.get("parent")}
+    text = " ".join(str(a) for a in command) or str(pid)
+    return "%s (%s)" % (text, how.get(str(entry.get("how")), "process")) if entry else text
+
+
+def _event(e: Event, end: int, pid: int) -> dict[str, Any]:
     kind = e.kind
     args: dict[str, Any] = {}
     for field in _ARGS.get(kind, _COMMON_ARGS):
@@ -91,7 +120,7 @@ def _event(e: Event, end: int) -> dict[str, Any]:
     row: dict[str, Any] = {
         "name": e.name if kind == "load" else "%s %s" % (kind, e.name),
         "cat": kind,
-        "pid": _PID,
+        "pid": pid,
         "tid": e.thread,
         "ts": e.start / 1000,
         "args": args,

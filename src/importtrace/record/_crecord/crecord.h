@@ -124,6 +124,10 @@ typedef struct {
     int active, details;
     uint64_t generation; /* raised by reset(): records of older generations are gone */
     PyObject *sink;
+    int stream_fd;            /* the process record's file (-1: none), see stream.c */
+    char *stream_map;         /* the mapped window of it */
+    size_t stream_off, stream_len, stream_pos;
+    void *lines;              /* the line tables met by rec_record (most records of a place come in a row) */
     Rec *recs;
     Py_ssize_t len, cap;
     int64_t next_id;
@@ -140,6 +144,7 @@ typedef struct {
     PyObject *notes;        /* [(clock, code, message)] */
     PyObject *finder;       /* the active Finder */
     PyObject *on_importlib;
+    PyObject *watch;      /* module name -> callable(module), called each time that module has loaded */
     PyObject *unanswered; /* thread ident -> (name, path, target) the finder found nothing for */
     PyObject *ahead_seen;
     PyObject *last_path;
@@ -166,7 +171,7 @@ typedef struct {
     vectorcallfunc vectorcall;
 } Hook;
 
-extern PyTypeObject RecorderType, HookType, FinderType, ReloadHookType, RecordsType;
+extern PyTypeObject RecorderType, HookType, FinderType, ReloadHookType, RecordsType, RedirectType;
 extern PyTypeObject ProxyExecType, ProxyExecOnlyType, ProxyLegacyType, ProxyLazyType, ProxyLazyExecType;
 
 /* interned strings */
@@ -214,6 +219,9 @@ int code_is_call(Recorder *R, PyObject *code, int lasti);
 extern int cursor_ok;
 
 /* records.c */
+void *lines_new(void);
+Py_ssize_t lines_used(void *cache);
+void lines_free(void *cache);
 PyObject *records_take(Recorder *R, Py_ssize_t start, Py_ssize_t stop, int last);
 PyObject *records_resolve(Recorder *R, PyObject *records);
 void records_check_cursor(PyObject *code);
@@ -226,6 +234,14 @@ int line_at(Place *p, void *cache);
 void sites_clear(Recorder *R);
 int sites_setup(void);
 PyObject *hook_new_for(Recorder *R, PyObject *orig, int is_import_module);
+
+/* stream.c */
+void stream_record(Recorder *R, Py_ssize_t index);
+int stream_start(Recorder *R, int fd);
+void stream_stop(Recorder *R, int cut);
+
+/* redirect.c */
+PyObject *redirect_new(PyObject *orig, PyObject *before);
 
 /* finder.c */
 PyObject *finder_new_for(Recorder *R);

@@ -297,6 +297,19 @@ proxy_close(Proxy *self, Py_ssize_t index, PyObject *module, int failed)
             }
             Py_XDECREF(done);
         }
+        if (!failed && R->active && module != NULL && PyDict_GET_SIZE(R->watch)) {
+            PyObject *callback = PyDict_GetItemWithError(R->watch, name);
+            if (callback != NULL) {
+                Py_INCREF(callback);
+                PyObject *done = PyObject_CallOneArg(callback, module);
+                if (done == NULL) {
+                    rec_note_internal(R, "watching a module");
+                }
+                Py_XDECREF(done);
+                Py_DECREF(callback);
+            }
+            PyErr_Clear();
+        }
     }
     Py_XDECREF(described);
     PyErr_Restore(type, value, tb);

@@ -1,5 +1,6 @@
 /* The Recorder's Python interface (the one _pybackend.PyRecorder has) and the module itself. */
 #include "crecord.h"
+#include <pythread.h>
 
 static PyObject *
 policy_attr(PyObject *policy, const char *name)
@@ -23,6 +24,7 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     R->next_id = 1;
+    R->stream_fd = -1;
     R->next_token = 1;
     R->last_thread = -1;
     R->import_name = -1;
@@ -42,6 +44,7 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PyObject *sys = PyImport_AddModule("sys"); /* borrowed */
     R->sys_dict = sys ? Py_XNewRef(PyModule_GetDict(sys)) : NULL;
     R->on_importlib = Py_NewRef(Py_None);
+    R->watch = PyDict_New();
     R->finder = Py_NewRef(Py_None);
     R->machinery = policy_attr(policy, "machinery");
     R->p_asker = policy_attr(policy, "asker");
@@ -62,7 +65,7 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     PyObject *opcode = policy_attr(policy, "IMPORT_NAME");
     if (!R->places || !R->partials || !R->loading || !R->ready || !R->thread_names || !R->notes || !R->unanswered
         || !R->ahead_seen || !R->lazy_pending || !R->snapshots || !R->type_names || !R->module_types || !R->lazy_types
-        || !R->sys_dict
+        || !R->sys_dict || !R->watch
         || !R->machinery || !R->p_asker || !R->p_resolve || !R->p_owner || !R->p_describe || !R->p_type_name
         || !R->p_module_type || !R->p_thread_name || !R->p_path_tuple || !R->p_load_details || !R->p_snapshot
         || !R->p_changes || !R->p_shadow_note || !R->p_sys_path || !R->p_find_spec_legacy || !R->default_clock
@@ -157,6 +160,37 @@ recorder_new_finder(Recorder *R, PyObject *on_importlib)
     return finder;
 }
 
+/* watch(name, callback): call callback(module) each time the module name has loaded while recording
+ * (None: no longer). */
+static PyObject *
+recorder_watch(Recorder *R, PyObject *args)
+{
+    PyObject *name, *callback;
+    if (!PyArg_ParseTuple(args, "UO:watch", &name, &callback)) {
+        return NULL;
+    }
+    if (callback == Py_None) {
+        if (PyDict_DelItem(R->watch, name) < 0) {
+            PyErr_Clear();
+        }
+        Py_RETURN_NONE;
+    }
+    if (PyDict_SetItem(R->watch, name, callback) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+recorder_redirect(Recorder *R, PyObject *args)
+{
+    PyObject *orig, *before;
+    if (!PyArg_ParseTuple(args, "OO:redirect", &orig, &before)) {
+        return NULL;
+    }
+    return redirect_new(orig, before);
+}
+
 static PyObject *
 recorder_finder(Recorder *R, PyObject *unused)
 {
@@ -207,6 +241,50 @@ recorder_new_window(Recorder *R, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+/* In a forked child only the forking thread lives on: forget what the others had in progress (a new
+ * thread may get a dead one's ident). */
+static PyObject *
+recorder_after_fork(Recorder *R, PyObject *unused)
+{
+    unsigned long tid = PyThread_get_thread_ident();
+    for (int i = 0; i < R->nthreads; i++) {
+        Thread *t = &R->threads[i];
+        if (t->tid == tid) {
+            continue;
+        }
+        t->tid = 0; /* no thread has ident 0: a new thread gets its own entry */
+        t->depth = 0;
+        while (t->nreq > 0) {
+            Request *q = &t->requests[--t->nreq];
+            Py_DECREF(q->absname);
+            Py_XDECREF(q->code);
+            Py_XDECREF(q->importer);
+        }
+    }
+    R->last_thread = -1;
+    PyObject *me = PyLong_FromUnsignedLong(tid);
+    if (me == NULL) {
+        return NULL;
+    }
+    /* loading: module name -> thread ident; unanswered: thread ident -> what it asked */
+    PyObject *tables[] = {R->loading, R->unanswered};
+    for (int k = 0; k < 2; k++) {
+        PyObject *table = tables[k];
+        PyObject *keys = PyDict_Keys(table);
+        for (Py_ssize_t i = 0; keys != NULL && i < PyList_GET_SIZE(keys); i++) {
+            PyObject *key = PyList_GET_ITEM(keys, i);
+            PyObject *owner = k == 0 ? PyDict_GetItemWithError(table, key) : key;
+            if (owner != NULL && PyObject_RichCompareBool(owner, me, Py_EQ) == 0) {
+                PyDict_DelItem(table, key);
+            }
+            PyErr_Clear();
+        }
+        Py_XDECREF(keys);
+    }
+    Py_DECREF(me);
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 recorder_reset(Recorder *R, PyObject *unused)
 {
@@ -230,6 +308,9 @@ recorder_reset(Recorder *R, PyObject *unused)
     R->nthreads = 0;
     R->last_thread = -1;
     Py_CLEAR(R->sink);
+    stream_stop(R, 1);
+    lines_free(R->lines);
+    R->lines = NULL;
     proxies_restore_pending(R);
     PyList_SetSlice(R->notes, 0, PyList_GET_SIZE(R->notes), NULL);
     PyList_SetSlice(R->ahead_seen, 0, PyList_GET_SIZE(R->ahead_seen), NULL);
@@ -237,6 +318,7 @@ recorder_reset(Recorder *R, PyObject *unused)
     PyDict_Clear(R->ready);
     PyDict_Clear(R->thread_names);
     PyDict_Clear(R->unanswered);
+    PyDict_Clear(R->watch);
     PyDict_Clear(R->snapshots);
     PyDict_Clear(R->type_names);
     PyDict_Clear(R->module_types);
@@ -284,6 +366,29 @@ static PyObject *
 recorder_set_sink(Recorder *R, PyObject *sink)
 {
     Py_XSETREF(R->sink, sink == Py_None ? NULL : Py_NewRef(sink));
+    Py_RETURN_NONE;
+}
+
+/* stream_to(fd): append every record to the file fd as it ends (stream.c); stream_to(None): stop, the
+ * file cut to what was written; stream_to(-1): forget it without touching it (a forked child's copy). */
+static PyObject *
+recorder_stream_to(Recorder *R, PyObject *fd)
+{
+    if (fd == Py_None) {
+        stream_stop(R, 1);
+        Py_RETURN_NONE;
+    }
+    int n = PyLong_AsLong(fd);
+    if (n == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (n < 0) {
+        stream_stop(R, 0);
+        Py_RETURN_NONE;
+    }
+    if (stream_start(R, n) < 0) {
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -371,6 +476,7 @@ recorder_traverse(Recorder *R, visitproc visit, void *arg)
     Py_VISIT(R->notes);
     Py_VISIT(R->finder);
     Py_VISIT(R->on_importlib);
+    Py_VISIT(R->watch);
     Py_VISIT(R->unanswered);
     Py_VISIT(R->ahead_seen);
     Py_VISIT(R->lazy_pending);
@@ -396,6 +502,7 @@ recorder_clear(Recorder *R)
     Py_CLEAR(R->notes);
     Py_CLEAR(R->finder);
     Py_CLEAR(R->on_importlib);
+    Py_CLEAR(R->watch);
     Py_CLEAR(R->unanswered);
     Py_CLEAR(R->ahead_seen);
     Py_CLEAR(R->lazy_pending);
@@ -437,6 +544,7 @@ recorder_dealloc(Recorder *R)
         PyMem_Free(R->threads[i].requests);
     }
     PyMem_Free(R->threads);
+    lines_free(R->lines);
     recorder_clear(R);
     Py_TYPE(R)->tp_free((PyObject *)R);
 }
@@ -451,18 +559,22 @@ static PyMethodDef recorder_methods[] = {
     {"reload_hook", (PyCFunction)recorder_reload_hook, METH_O, NULL},
     {"new_finder", (PyCFunction)recorder_new_finder, METH_O, NULL},
     {"finder", (PyCFunction)recorder_finder, METH_NOARGS, NULL},
+    {"watch", (PyCFunction)recorder_watch, METH_VARARGS, "watch(name, callback): callback(module) each time name has loaded"},
+    {"redirect", (PyCFunction)recorder_redirect, METH_VARARGS, "redirect(orig, before): orig, asking before(args, kwargs) for new arguments first"},
     {"position", (PyCFunction)recorder_position, METH_NOARGS, NULL},
     {"new_id", (PyCFunction)recorder_new_id, METH_NOARGS, NULL},
     {"take", (PyCFunction)recorder_take, METH_VARARGS, "take(start, stop, last): the records in that window (last: the log itself, which reset() follows)"},
     {"resolve", (PyCFunction)recorder_resolve, METH_O, "The portable form of raw records."},
     {"loaded_names", (PyCFunction)recorder_loaded_names, METH_O, NULL},
     {"new_window", (PyCFunction)recorder_new_window, METH_NOARGS, NULL},
+    {"after_fork", (PyCFunction)recorder_after_fork, METH_NOARGS, "In a forked child: forget the other threads' imports in progress."},
     {"reset", (PyCFunction)recorder_reset, METH_NOARGS, NULL},
     {"notes", (PyCFunction)recorder_notes, METH_NOARGS, NULL},
     {"note", (PyCFunction)recorder_note, METH_VARARGS, NULL},
     {"thread_names", (PyCFunction)recorder_thread_names, METH_NOARGS, NULL},
     {"thread_number", (PyCFunction)recorder_thread_number, METH_O, NULL},
     {"set_sink", (PyCFunction)recorder_set_sink, METH_O, NULL},
+    {"stream_to", (PyCFunction)recorder_stream_to, METH_O, "stream_to(fd): append each record to the file fd as it ends (None: stop)"},
     {"open_main", (PyCFunction)recorder_open_main, METH_NOARGS, NULL},
     {"close_main", (PyCFunction)recorder_close_main, METH_VARARGS, NULL},
     {"finders_ahead", (PyCFunction)recorder_finders_ahead, METH_NOARGS, NULL},
@@ -529,7 +641,7 @@ module_exec(PyObject *module)
     if (sites_setup() < 0) {
         return -1;
     }
-    PyTypeObject *types[] = {&RecorderType, &HookType, &FinderType, &ReloadHookType, &RecordsType, &ProxyExecType,
+    PyTypeObject *types[] = {&RecorderType, &HookType, &FinderType, &ReloadHookType, &RecordsType, &RedirectType, &ProxyExecType,
                              &ProxyExecOnlyType, &ProxyLegacyType, &ProxyLazyType, &ProxyLazyExecType, NULL};
     for (int i = 0; types[i] != NULL; i++) {
         if (PyType_Ready(types[i]) < 0) {

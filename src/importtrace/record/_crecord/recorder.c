@@ -247,11 +247,18 @@ call_sink(Recorder *R, Py_ssize_t index, PyObject *began)
     PyErr_Restore(type, value, tb);
 }
 
+/* A load or reload that began (the sink writes them then, so that a process that dies inside one still
+ * shows it); other records reach the sink when they end. */
 void
 rec_began(Recorder *R, Py_ssize_t index)
 {
-    if (R->sink != NULL) {
-        call_sink(R, index, Py_True);
+    if ((R->sink != NULL || R->stream_fd >= 0) && (R->recs[index].kind == K_LOAD || R->recs[index].kind == K_RELOAD)) {
+        if (R->stream_fd >= 0) {
+            stream_record(R, index);
+        }
+        if (R->sink != NULL) {
+            call_sink(R, index, Py_True);
+        }
     }
 }
 
@@ -261,6 +268,9 @@ rec_end(Recorder *R, Py_ssize_t index)
     int64_t t1 = rec_now(R);
     if (index >= 0 && index < R->len) {
         R->recs[index].t1 = t1;
+    }
+    if (R->stream_fd >= 0 && index >= 0 && index < R->len) {
+        stream_record(R, index);
     }
     if (R->sink != NULL) {
         call_sink(R, index, Py_False);
@@ -799,7 +809,14 @@ rec_record(Recorder *R, Py_ssize_t index)
     }
     PyObject *line = NULL;
     Rec *r = &R->recs[index];
-    int number = line_at(&r->place, NULL);
+    if (R->lines != NULL && lines_used(R->lines) > 256) { /* a bounded cache: start afresh */
+        lines_free(R->lines);
+        R->lines = NULL;
+    }
+    if (R->lines == NULL) {
+        R->lines = lines_new(); /* NULL (no memory): each line read from the table's start */
+    }
+    int number = line_at(&r->place, R->lines);
     PyObject *importer = r->importer;
     if (importer != NULL && !PyUnicode_CheckExact(importer)) {
         importer = line = PyObject_Str(importer);

@@ -230,6 +230,28 @@ cache_free(TableCache *cache)
     PyMem_Free(cache->slots);
 }
 
+/* A TableCache that outlives one call (the stream's, see rec_record), and its clean-up. */
+void *
+lines_new(void)
+{
+    return PyMem_Calloc(1, sizeof(TableCache));
+}
+
+Py_ssize_t
+lines_used(void *cache)
+{
+    return ((TableCache *)cache)->used;
+}
+
+void
+lines_free(void *cache)
+{
+    if (cache != NULL) {
+        cache_free((TableCache *)cache);
+        PyMem_Free(cache);
+    }
+}
+
 /* The source line of a place (its code's first line where the instruction has none).  cache is a
  * TableCache, or NULL to read the table from its start. */
 int
