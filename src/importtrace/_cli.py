@@ -203,16 +203,15 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         run.add_argument(
             "--stream",
             metavar="FILE",
-            help="also write events to FILE as they happen (JSON Lines; a crash or os._exit loses at most "
-            "the event in flight)",
+            help="also write events to FILE as they happen (JSON Lines)",
         )
         run.add_argument("--no-follow", action="store_true", help="trace only the program's process, not its children")
         run.add_argument(
             "--runs",
             metavar="N",
             type=int,
-            help="run the program N times and record each run's trace into the directory -o DIR "
-            "(DIR/run-001.jsonl, ...), for `importtrace diff`; the exit status is the first failing run's",
+            help="record N runs into the directory -o DIR (DIR/run-001.jsonl, ...) for `importtrace diff`; "
+            "exit status: the first failing run's",
         )
     return p
 
