@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 _MAIN_KEYS = ("__name__", "__doc__", "__package__", "__loader__", "__spec__", "__annotations__", "__builtins__")
 _external = sys.modules["_frozen_importlib_external"]
 _os = _external._os  # posix or nt: `os` itself is not loaded under python -S
+_command: "Optional[list[str]]" = None  # this process's command line as a user would type it (3.9)
 _HERE = _external._path_split(__file__)[0]
 
 
@@ -60,8 +61,10 @@ def main() -> None:
     if mode != "code" and (mode == "main" or not safe):
         sys.path.insert(0, path0)  # -c: python already put '' there (or not, with -P or -I)
     sys.argv[:] = [{"module": "-m", "code": "-c"}.get(mode, target), *args]
-    if orig_argv is not None:
+    if orig_argv is not None and hasattr(sys, "orig_argv"):
         sys.orig_argv[:] = orig_argv
+    global _command
+    _command = orig_argv
 
     global _me
     stream = _Stream(stream_path) if stream_path else None
@@ -142,7 +145,7 @@ class _Process:
                 "pid": self.pid,
                 "parent": self.parent,
                 "how": how,
-                "command": _session._texts(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
+                "command": _session._texts(getattr(sys, "orig_argv", None) or _command or [sys.executable, *sys.argv]),
                 "argv": _session._texts(sys.argv),
                 "started": recording._wall,
                 "t0": recording._t0,
@@ -168,6 +171,8 @@ class _Process:
         header["program"] = program
         entry = header["processes"][0]
         entry.update(how=self.how, parent=self.parent, exit=status, ended=ended)
+        if _command is not None and not hasattr(sys, "orig_argv"):
+            entry["command"] = _session._texts(_command)  # 3.9: as typed, not sys.executable and sys.argv
         if self.how == "main":
             _write(self.out, (header, records))
             if self.stream is not None and final:
@@ -261,14 +266,34 @@ def _say(line: object) -> None:
 
 
 def _program_orig_argv(argv0: str, mode: str, target: str, args: "list[str]") -> "Optional[list[str]]":
-    """sys.orig_argv as `python OPTIONS (script | -m module | -c code) ARGS` gives it (3.10+): the
-    interpreter options are this process's own, which the command line copied from its own."""
-    orig = getattr(sys, "orig_argv", None)
+    """sys.orig_argv as `python OPTIONS (script | -m module | -c code) ARGS` gives it (3.10+; on 3.9,
+    where python keeps none, the command a process record shows): the interpreter options are this
+    process's own, which the command line copied from its own."""
+    orig = getattr(sys, "orig_argv", None) or _cmdline()
     if orig is None:
         return None
     end = len(orig) - len(sys.argv) - (1 if sys.argv[0] == "-c" else 0)  # -c BOOT is one more
     program = {"module": ["-m", target], "code": ["-c", target]}.get(mode, [target])
     return [argv0, *orig[1:end], *program, *args]
+
+
+def _cmdline() -> "Optional[list[str]]":
+    """This process's command line from /proc (3.9 on Linux), None where there is none."""
+    try:
+        fd = _os.open("/proc/self/cmdline", _os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        data = b""
+        while True:
+            chunk = _os.read(fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        _os.close(fd)
+    encoding = sys.getfilesystemencoding()
+    return [arg.decode(encoding, "surrogateescape") for arg in data.split(b"\0")[:-1]] or None
 
 
 def _unboot(pkgdir: str, from_file: bool, safe: bool) -> None:
