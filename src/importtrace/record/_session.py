@@ -147,6 +147,7 @@ class Recording:
             "stdlib": _export.stdlib_dir(),
             "site_packages": [p for p in self._path if p.endswith(("site-packages", "dist-packages"))],
             "dont_write_bytecode": bool(sys.dont_write_bytecode),
+            "pycache_prefix": getattr(sys, "pycache_prefix", None),
             "explain": self._explain,
             "hooks": backend.name,
             "threads": [{"thread": n, "name": name} for n, name in sorted(threads.items())],
