@@ -138,7 +138,7 @@ def _parser(command: str | None) -> _Parser:
         "--format",
         default="timeline",
         metavar="FORMAT",
-        help="timeline (default), tree, table, jsonl, chrome, importtime, mermaid, html",
+        help="timeline (default), story (for learners), tree, table, jsonl, chrome, importtime, mermaid, html",
     )
     out.add_argument(
         "--color",
@@ -361,7 +361,8 @@ def run_program(
     stream_path = _writable(ns.stream, "the stream to") if getattr(ns, "stream", None) else ""
     render_options = _render_options(ns, None if output else sys.stderr) if report else {}
     _check_target(mode, target)
-    trace, status = trace_program(mode, target, program_args, stream_path, explain=bool(ns.explain))
+    explain = bool(ns.explain) or ns.format == "story"  # the story tells what explain records
+    trace, status = trace_program(mode, target, program_args, stream_path, explain=explain)
     if trace is not None and trace.header.get("complete") is False:
         print(
             "%s: the program ended abruptly (status %d); the trace was recovered from the stream file "
