@@ -689,7 +689,7 @@ def test_star_import_on_a_first_import_says_what_it_bound(project: Project) -> N
     assert (
         "plain2 has no __all__, so `*` copied every name not starting with _ into star_user: math, TAU, loaded" in notes
     )
-    assert "the submodules left are not loaded, so `*` left them out" in notes
+    assert "the submodule left is not loaded, so `*` left it out" in notes
 
 
 def test_import_of_a_dotted_name_and_with_as(project: Project) -> None:

@@ -63,6 +63,8 @@ class Explainer:
         self.stdlib: str | None = stdlib if isinstance(stdlib, str) and stdlib else None
         site = header.get("site_packages")
         self.site_packages = {p for p in site if isinstance(p, str)} if isinstance(site, list) else set()
+        pythonpath = header.get("pythonpath")
+        self.pythonpath = [p for p in pythonpath if isinstance(p, str)] if isinstance(pythonpath, list) else []
         cwd = header.get("cwd")
         self.cwd: str | None = cwd if isinstance(cwd, str) and cwd else None
         program = header.get("program")
@@ -367,6 +369,8 @@ class Explainer:
         label = "." if not entry or (self.cwd and _same(entry, self.cwd)) else self.facts.path(entry)
         role = self._role(entry)
         if short and role:
+            if role == "from PYTHONPATH":
+                return "[%d] %s (from PYTHONPATH)" % (index + 1, label)
             if named and role == _SCRIPT:
                 return "[%d] %s (%s)" % (index + 1, role, label)
             return "[%d] %s" % (index + 1, esc(os.path.basename(entry)) if role == _ZIP else role)
@@ -390,6 +394,8 @@ class Explainer:
             return _ZIP
         if entry in self.site_packages:
             return _SITE
+        if entry and any(_same(entry, p) for p in self.pythonpath):
+            return "from PYTHONPATH"
         if entry and self._script_folder is not None and _same(entry, self._script_folder):
             return _SCRIPT
         if self.path and entry == self.path[0] and self.mode == "module" and self.cwd and _same(entry, self.cwd):
@@ -981,9 +987,14 @@ class Explainer:
                 names,
             )
         if skipped:
-            text += (
-                "; the submodules %s are not loaded, so `*` left them out (an __all__ listing them would import them)"
-                % (", ".join(esc(n) for n in skipped))
+            them = "it" if len(skipped) == 1 else "them"
+            text += "; the submodule%s %s %s not loaded, so `*` left %s out (an __all__ listing %s would import %s)" % (
+                "" if len(skipped) == 1 else "s",
+                ", ".join(esc(n) for n in skipped),
+                "is" if len(skipped) == 1 else "are",
+                them,
+                them,
+                them,
             )
         return Note(text, binding=True)
 
@@ -1143,13 +1154,16 @@ class Explainer:
             return out
         if e.duration is None:
             return out
-        changes = []
-        if e.added:
-            changes.append("new names %s" % ", ".join(esc(n) for n in e.added))
-        if e.rebound:
-            changes.append("new objects for %s" % ", ".join(esc(n) for n in e.rebound))
-        if e.removed:
-            changes.append("deleted %s" % ", ".join(esc(n) for n in e.removed))
+        changes = []  # Python's own names (__doc__, ...) left out: a reload sets them anew every time
+        added, rebound, removed = (
+            [n for n in names if not n.startswith("__")] for names in (e.added, e.rebound, e.removed)
+        )
+        if added:
+            changes.append("new names %s" % ", ".join(esc(n) for n in added))
+        if rebound:
+            changes.append("new objects for %s" % ", ".join(esc(n) for n in rebound))
+        if removed:
+            changes.append("deleted %s" % ", ".join(esc(n) for n in removed))
         if changes:
             out.append(Note("what changed: " + "; ".join(changes)))
         imported = self._imported_names(e)
@@ -1170,21 +1184,22 @@ class Explainer:
         if kept:
             out.append(
                 Note(
-                    "its submodules %s did not run again: a reload runs only %s's own code, and `from . import` of a "
-                    "loaded submodule is only a look-up" % (_few(kept), name)
+                    "its submodule%s %s did not run again: a reload runs only %s's own code, and `from . import` of "
+                    "a loaded submodule is only a look-up" % ("" if len(kept) == 1 else "s", _few(kept), name)
                 )
             )
         if e.stale:
             attr = esc(e.stale[0].rpartition(".")[2])
             out.append(
                 Note(
-                    "stale: %s still hold%s the old object%s, because `from %s import ...` copied them and a reload "
+                    "stale: %s still hold%s the old object%s, because `from %s import ...` copied %s and a reload "
                     "does not update copies. Use `import %s` and write %s.%s to always get the current one"
                     % (
                         ", ".join(esc(s) for s in e.stale),
                         "s" if len(e.stale) == 1 else "",
                         "" if len(e.stale) == 1 else "s",
                         name,
+                        "it" if len(e.stale) == 1 else "them",
                         name,
                         name,
                         attr,

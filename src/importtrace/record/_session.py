@@ -144,6 +144,7 @@ class Recording:
             "clock": "custom" if self._clock is not None else "perf_counter_ns",
             "preloaded": sorted(self._modules),
             "path": self._path,
+            "pythonpath": _export.pythonpath(),
             "stdlib": _export.stdlib_dir(),
             "site_packages": [p for p in self._path if p.endswith(("site-packages", "dist-packages"))],
             "dont_write_bytecode": bool(sys.dont_write_bytecode),

@@ -79,7 +79,10 @@ class _Teller:
             if search is not None and search in children:  # a reload's own search: told as part of it
                 children = [c for c in children if c is not search]
                 self.notes(self.explainer.notes([search]), column + _STEP)
-            notes = self.explainer.notes(line)
+            if e.kind == "hit" and e.via == "__import__" and any(x.reason == "probe" for x in group):
+                notes = [Note("find_spec imports the parent package first: %s, already in sys.modules" % esc(e.name))]
+            else:
+                notes = self.explainer.notes(line)
             bindings.extend(n for n in notes if n.binding)
             self.notes([n for n in notes if not n.binding], column + _STEP)
             for inner in _groups(children):
@@ -107,6 +110,9 @@ class _Teller:
         said = next((e.statement for e in group if e.statement), None)
         if said is not None:
             return "%s: %s" % (place, esc(said))
+        probe = next((e for e in group if e.kind == "search" and e.reason == "probe"), None)
+        if probe is not None:
+            return "%s: importlib.util.find_spec(%s)" % (place, esc(repr(probe.name)))
         hits = [e for e in group if e.kind == "hit"]
         if hits:
             return "%s: %s" % (place, self.facts.statement(hits[:1]))
