@@ -566,10 +566,9 @@ def test_pycache_prefix_saves_the_bytecode_elsewhere(
     assert not (project.root / "__pycache__").exists()
     assert t.trace.header["pycache_prefix"] == str(tmp_path / "pyc")
     note = joined(notes_of(t.trace, "load", "pref"))
-    assert (
-        "and saved it as %s (under sys.pycache_prefix, set by PYTHONPYCACHEPREFIX or -X pycache_prefix)" % load.pyc
-        in note
-    )
+    saved = "no cache file yet, so Python compiled pref.py to bytecode and saved it as %s (under sys.pycache_prefix"
+    assert saved % load.pyc in note
+    assert "__pycache__" not in note
 
 
 def test_hash_based_pycs_say_what_is_checked(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -871,7 +870,7 @@ def test_a_reload_of_a_package_does_not_run_its_submodules_again(project: Projec
     with importtrace.trace(explain=True) as t:
         importlib.reload(rp)
     assert not any(e.kind == "load" for e in t.events)
-    assert "its submodules rp.part did not run again: a reload runs only rp's own code" in joined(
+    assert "its submodule rp.part did not run again: a reload runs only rp's own code" in joined(
         [n.text for n in Explainer(t.trace).notes(t.trace.of_kind("reload"))]
     )
 
@@ -1075,7 +1074,9 @@ def test_hostile_names_are_escaped_in_notes() -> None:
 def test_explain_must_be_a_bool_and_other_formats_accept_it(learn: Trace) -> None:
     with pytest.raises(RenderError, match="explain must be True or False"):
         render(learn, "timeline", explain="yes")
-    for fmt in ("tree", "table", "jsonl", "importtime", "mermaid"):
+    with pytest.raises(RenderError, match="explained must be a set"):
+        render(learn, "timeline", explain=True, explained=["load"])
+    for fmt in ("table", "jsonl", "importtime", "mermaid"):  # timeline, tree and story tell the notes
         assert render(learn, fmt, explain=True) == render(learn, fmt)
 
 
@@ -1115,3 +1116,47 @@ def test_run_explain_records_bytecode_and_notes(tmp_path: Path) -> None:
         env=env,
     )
     assert out.returncode == 0, out.stderr
+
+
+# --- the story and the tree ----------------------------------------------------------------------------
+
+
+def test_the_story_tells_each_statement_with_what_it_bound_last(learn: Trace) -> None:
+    text = render(learn, "story")
+    lines = text.splitlines()
+    assert lines[0].startswith("importtrace story (Python 3.x")
+    assert "<test> line 1: import runner" in lines  # the statements the program ran, nested in runner's load
+    heading = lines.index("    runner.py line 5: import shop.cart")
+    group = lines[heading + 1 : next(i for i in range(heading + 1, len(lines)) if lines[i].startswith("    r"))]
+    assert group[-1] == (
+        "      - `import shop.cart` binds only the name shop (the top package) in runner; shop.cart is reached "
+        "through it"
+    )
+    nested = [line for line in group if line.lstrip().startswith("shop/__init__.py line 2")]
+    assert nested == ["        shop/__init__.py line 2: from . import prices"]  # inside the load of shop
+    assert (
+        "      - found in [1] the current folder: shop/__init__.py (a package: a folder with an __init__.py)" in group
+    )
+    assert "<test> line 1: importlib.reload(conf)" in text
+    assert "! not found: not_installed is not built in or frozen" in text  # warnings are marked !
+    assert (
+        text.count("runner.py line 2: import greet") == 1 and "runner.py line 3: from greet import hello, NAME" in text
+    )
+
+
+def test_the_story_is_shorter_than_the_explained_timeline(learn: Trace) -> None:
+    story = render(learn, "story", width=100)
+    timeline = render(learn, "timeline", explain=True, width=100)
+    assert len(story.splitlines()) < len(timeline.splitlines())
+    assert "found by PathFinder" not in story and " took " not in story  # no timeline columns to explain
+
+
+def test_explain_works_with_the_tree(learn: Trace) -> None:
+    text = render(learn, "tree", explain=True)
+    assert text != render(learn, "tree")
+    lines = text.splitlines()
+    assert "self: the time in a module's own code (and finding it); cumul: with everything it imported" in lines
+    node = next(i for i, line in enumerate(lines) if line.rstrip().endswith("greet  source, 5 cache hits  greet.py"))
+    assert lines[node + 1].endswith("- found in [1] the current folder: greet.py")
+    assert lines[node + 2].lstrip("| ").startswith("- ran greet.py (")
+    assert any(line.lstrip("| ").startswith("! its code raised ZeroDivisionError") for line in lines)

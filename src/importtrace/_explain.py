@@ -758,7 +758,12 @@ class Explainer:
             return None, ""
         written, trouble = self._written(e, self.first("compiled %s" % e.pyc_write), origin)
         if trouble or self.first("compiled"):
-            return Note("no __pycache__ file yet, so Python compiled %s to bytecode%s" % (file, written), trouble), ""
+            where = (
+                "__pycache__ file"
+                if not e.pyc or os.path.basename(os.path.dirname(e.pyc)) == "__pycache__"
+                else "cache file"
+            )
+            return Note("no %s yet, so Python compiled %s to bytecode%s" % (where, file, written), trouble), ""
         return None, "compiled%s" % written
 
     def _written(self, e: Event, full: bool, origin: str | None = None) -> tuple[str, bool]:

@@ -9,6 +9,7 @@ concept is explained in full the first time it comes up, then in a few words; wa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from .._explain import Explainer, Note
@@ -18,6 +19,7 @@ from ._text import esc, ms, paint
 from .timeline import _same_place, _wrap
 
 _STEP = 2  # columns a nested statement moves right
+Step = tuple[str, Any, int]  # ("group", events, column), ("heading", text, column) or ("notes", notes, column)
 
 
 def render(trace: Trace, options: dict[str, Any]) -> str:
@@ -34,8 +36,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
         out.append("(no imports)")
         return "\n".join(out) + "\n"
     teller = _Teller(trace, facts, explainer, width, color)
-    for group in _groups(trace.children(None)):
-        teller.group(group, 0)
+    teller.tell(_groups(trace.children(None)))
     out.extend(teller.lines)
     footer = "-- " + counts(trace, facts.cycles)
     out.extend(paint(line, "dim", color) for line in _wrap(footer, 0, width, 3))
@@ -56,15 +57,33 @@ class _Teller:
         self.color = color
         self.lines: list[str] = []
 
-    def group(self, group: list[Event], column: int) -> None:
+    def tell(self, groups: list[list[Event]]) -> None:
+        """Every group and the groups nested in its loads, depth first: iteratively, so that a trace nested
+        deeper than the recursion limit is told too."""
+        stack: list[Iterator[Step]] = [iter([("group", g, 0) for g in groups])]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+            elif step[0] == "group":
+                stack.append(self.steps(step[1], step[2]))
+            elif step[0] == "heading":
+                self.heading(step[1], step[2])
+            else:
+                self.notes(step[1], step[2])
+
+    def steps(self, group: list[Event], column: int) -> Iterator[Step]:
+        """What to write for one statement, in order: its heading, the notes of each event (a load's
+        nested statements right after its notes), what it bound.  A generator: the notes are made in
+        the order they are written, so a concept is explained in full where it first shows."""
         first = group[0]
         if first.kind == "load" and first.name == "__main__" and len(group) == 1:
-            self.heading(self.main_heading(first), column)
-            self.notes(self.explainer.notes([first]), column + _STEP)
+            yield "heading", self.main_heading(first), column
+            yield "notes", self.explainer.notes([first]), column + _STEP
             for inner in _groups(self.trace.children(first)):
-                self.group(inner, column)
+                yield "group", inner, column
             return
-        self.heading(self.statement_heading(group), column)
+        yield "heading", self.statement_heading(group), column
         bindings: list[Note] = []
         i = 0
         while i < len(group):
@@ -78,16 +97,16 @@ class _Teller:
             search = self.trace.event(e.search) if e.kind == "reload" and e.search is not None else None
             if search is not None and search in children:  # a reload's own search: told as part of it
                 children = [c for c in children if c is not search]
-                self.notes(self.explainer.notes([search]), column + _STEP)
+                yield "notes", self.explainer.notes([search]), column + _STEP
             if e.kind == "hit" and e.via == "__import__" and any(x.reason == "probe" for x in group):
                 notes = [Note("find_spec imports the parent package first: %s, already in sys.modules" % esc(e.name))]
             else:
                 notes = self.explainer.notes(line)
             bindings.extend(n for n in notes if n.binding)
-            self.notes([n for n in notes if not n.binding], column + _STEP)
+            yield "notes", [n for n in notes if not n.binding], column + _STEP
             for inner in _groups(children):
-                self.group(inner, column + 2 * _STEP)
-        self.notes(list(dict.fromkeys(bindings)), column + _STEP)
+                yield "group", inner, column + 2 * _STEP
+        yield "notes", list(dict.fromkeys(bindings)), column + _STEP
 
     def main_heading(self, e: Event) -> str:
         program = self.trace.header.get("program")
@@ -161,6 +180,8 @@ def _new_statement(group: list[Event], e: Event) -> bool:
     said = next((x.statement for x in group if x.statement), None)
     if e.statement and said and e.statement != said:
         return True
+    if e.kind == "reload" or any(x.kind == "reload" for x in group):
+        return True  # importlib.reload() is a statement of its own
     if e.kind == "search" and any(x.kind == "search" and x.name == e.name and x.reason == e.reason for x in group):
         return True  # the same search again: the line ran again
     return e.kind == "hit" and any(x.kind == "hit" and not _same_place(x, e) for x in group)
