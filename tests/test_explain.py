@@ -594,8 +594,8 @@ def test_without_explain_recorded_there_are_no_bytecode_notes(project: Project) 
     assert "__pycache__" not in joined(notes_of(t.trace, "load", "plainbc"))
     text = render(t.trace, "timeline", explain=True)
     assert (
-        "(recorded without --explain or importtrace.trace(explain=True): where each module's bytecode came from "
-        "is not known)" in text
+        "(recorded without --explain or importtrace.trace(explain=True): where each module's bytecode came from, "
+        "and the statements as written, are not known)" in text
     )
     assert "saves it" not in text and "saved" not in text
 

@@ -111,7 +111,7 @@ class Explainer:
         if not self.trace.header.get("explain") and self.first("not recorded"):
             lines.append(
                 "(recorded without --explain or importtrace.trace(explain=True): where each module's bytecode "
-                "came from is not known)"
+                "came from, and the statements as written, are not known)"
             )
         return lines
 
