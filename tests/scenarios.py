@@ -15,6 +15,7 @@ import importlib.util
 import itertools
 import json
 import os
+import py_compile
 import shutil
 import sys
 import textwrap
@@ -51,6 +52,16 @@ FILES = {
     # is freed before the next one runs, which often gets its address (each is a circular import of its own)
     "twins/__init__.py": "".join("import twins.t%d\n" % i for i in range(12)),
     **{"twins/t%d.py" % i: "import twins\n" for i in range(12)},
+    "starmiss.py": "__all__ = ['A']\nA = 1\nB = 2\n",
+    "starpkg/__init__.py": "PUBLIC = 1\n_private = 2\n",
+    "starpkg/loaded.py": "",
+    "starpkg/left.py": "",
+    "pyc/fresh.py": "X = 1\n",
+    "pyc/edited.py": "COLOR = 'red'\n",
+    "pyc/hashed.py": "H = 1\n",
+    "pyc/unchecked.py": "U = 1\n",
+    "pyc/blocked/mod.py": "B = 1\n",
+    "pyc/prefixed.py": "P = 1\n",
 }
 
 
@@ -89,6 +100,50 @@ def scenario_failures() -> None:
 def scenario_cycles() -> None:
     import cyc_a  # noqa: F401
     import selfpkg  # noqa: F401
+
+
+def scenario_star_first_import() -> None:
+    import starpkg.loaded  # noqa: F401
+
+    exec("from starmiss import *", {})  # not loaded yet: what * binds goes on its load
+    exec("from starpkg import *", {})  # a package without __all__: left.py is left out
+
+
+def scenario_pyc() -> None:
+    """Bytecode caches written, reused, stale, hash-based, unwritable and elsewhere (pycache_prefix);
+    every time set by hand, so that both runs see the very same decisions."""
+    folder = os.path.join(ROOT, "pyc")
+    sys.dont_write_bytecode = False
+    second = 1_700_000_000_000_000_000
+    try:
+        for name in ("fresh", "edited"):
+            os.utime(os.path.join(folder, name + ".py"), ns=(second + 100, second + 100))
+        import edited
+        import fresh  # noqa: F401  compiled, and the cache written
+
+        cache = importlib.util.cache_from_source(edited.__file__)
+        os.utime(cache, ns=(second + 200, second + 200))
+        with open(edited.__file__, "w") as f:
+            f.write("COLOR = 'blu'\n")  # the same size
+        os.utime(edited.__file__, ns=(second + 300, second + 300))  # the same second, after the cache
+        importlib.reload(edited)  # cached: the old code runs
+        with open(edited.__file__, "w") as f:
+            f.write("COLOR = 'green'\n")
+        importlib.reload(edited)  # stale: compiled again
+        for name, mode in (("hashed", "CHECKED_HASH"), ("unchecked", "UNCHECKED_HASH")):
+            source = os.path.join(folder, name + ".py")
+            py_compile.compile(source, invalidation_mode=getattr(py_compile.PycInvalidationMode, mode))
+        import hashed  # noqa: F401
+        import unchecked  # noqa: F401
+
+        with open(os.path.join(folder, "blocked", "__pycache__"), "w") as f:
+            f.write("a file where the cache folder would go")
+        importlib.import_module("blocked.mod")  # compiled, the cache cannot be written
+        sys.pycache_prefix = os.path.join(ROOT, "prefix")
+        import prefixed  # noqa: F401  written under the prefix
+    finally:
+        sys.dont_write_bytecode = True
+        sys.pycache_prefix = None
 
 
 def scenario_calls() -> None:
@@ -230,7 +285,13 @@ def main() -> None:
             f.write(textwrap.dedent(text))
     with zipfile.ZipFile(os.path.join(ROOT, "bundle.zip"), "w") as z:
         z.writestr("zipped_mod.py", "import plain\nZ = 1\n")
-    sys.path[:0] = [ROOT, os.path.join(ROOT, "ns_a"), os.path.join(ROOT, "ns_b"), os.path.join(ROOT, "bundle.zip")]
+    sys.path[:0] = [
+        ROOT,
+        os.path.join(ROOT, "ns_a"),
+        os.path.join(ROOT, "ns_b"),
+        os.path.join(ROOT, "bundle.zip"),
+        os.path.join(ROOT, "pyc"),
+    ]
     explain = sys.argv[2:] == ["explain"]
     for name, func in list(globals().items()):
         if not name.startswith("scenario_"):

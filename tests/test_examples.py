@@ -1,11 +1,11 @@
 """The teaching examples cannot rot: each examples/NN_topic/ is run through the command line, as its
-README says (`python -m importtrace --explain ...`, from examples/), and checked against
+README says (`python -m importtrace --format story ...`, from examples/), and checked against
 
 * the claims in its README's hidden ``<!-- claims ... -->`` comment: the facts the prose relies on
-  (which events happen, which notes they get, what the program prints);
-* the output its README shows: every program line, event line and note pasted there must still be
-  in the real output, in order, with any number (times, sizes) allowed to differ and ``...`` standing
-  for text trimmed away.
+  (which statements and events happen, what Python is said to have done, what the program prints);
+* the output its README shows: every program line, statement, note (and, for a timeline, event
+  line) pasted there must still be in the real output, in order, with any number (times, sizes)
+  allowed to differ and ``...`` standing for text trimmed away.
 
 Claims, one per line (``#`` starts a comment):
 
@@ -16,6 +16,9 @@ Claims, one per line (``#`` starts a comment):
     stdout: TEXT                  the program printed a line containing TEXT
     stdout-count: N TEXT          ... exactly N such lines
     stderr: TEXT                  stderr (the report, a traceback) contains TEXT
+    story: TEXT                   a statement heading or a note of the story contains TEXT
+    story-count: N TEXT           ... exactly N of them
+    no-story: TEXT                none does
     line: KIND MODULE [| TEXT]    a timeline line for that event (containing TEXT)
     count: N KIND MODULE          exactly N timeline lines for KIND MODULE
     no-line: KIND MODULE          none
@@ -57,10 +60,12 @@ class Row:
 
 @dataclass
 class Output:
-    """A run's output, or the output a README shows: the program's lines and the timeline's rows."""
+    """A run's output, or the output a README shows: the program's lines and the timeline's rows, or the
+    story's items (its headings and notes, each one line however it was wrapped)."""
 
     program: list[str]
     rows: list[Row]
+    items: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +79,8 @@ class Run:
 def parse_output(text: str) -> Output:
     """Split text (a terminal's view of a run, or a README's copy of one) into program lines and rows:
     a note is a line starting with '- ' under a row; lines indented under a note continue it."""
+    if any(line.startswith("importtrace story") for line in text.splitlines()):
+        return parse_story(text)
     program: list[str] = []
     rows: list[Row] = []
     in_report = False
@@ -92,6 +99,32 @@ def parse_output(text: str) -> Output:
         elif rows and rows[-1].notes and line.startswith(" ") and line.strip() and line.strip() != "...":
             rows[-1].notes[-1] += " " + line.strip()
     return Output(program, rows)
+
+
+def parse_story(text: str) -> Output:
+    """A story's program lines and its items: a heading, or a note ('- ' or '! '); a line indented deeper
+    than the item above it continues that item (the width wrapped it)."""
+    program: list[str] = []
+    items: list[str] = []
+    indents: list[int] = []
+    in_report = False
+    for line in text.splitlines():
+        if line.startswith("importtrace story"):
+            in_report = True
+        if not in_report:
+            if line.strip() and line.strip() != "...":
+                program.append(line)
+            continue
+        body = line.strip()
+        if not body or body == "...":
+            continue
+        indent = len(line) - len(line.lstrip())
+        if body[:2] not in ("- ", "! ") and items and indent > indents[-1]:
+            items[-1] += " " + body
+            continue
+        items.append(body)
+        indents.append(indent)
+    return Output(program, [], items)
 
 
 def norm(text: str) -> str:
@@ -195,6 +228,15 @@ def check_claims(run: Run, result: subprocess.CompletedProcess[str], real: Outpu
         elif key == "stderr":
             if value not in result.stderr:
                 broken.append(f"stderr does not contain {value!r}")
+        elif key in ("story", "no-story", "story-count"):
+            n, text = (int(value.split(" ", 1)[0]), value.split(" ", 1)[1]) if key == "story-count" else (0, value)
+            got = sum(text in " ".join(item.split()) for item in real.items)
+            if key == "story" and not got:
+                broken.append(f"no statement or note of the story contains {text!r}")
+            elif key == "no-story" and got:
+                broken.append(f"the story has {got} statements or notes with {text!r}")
+            elif key == "story-count" and got != n:
+                broken.append(f"the story has {got} statements or notes with {text!r}, not {n}")
         elif key in ("line", "note", "count", "no-line"):
             spec, _, text = value.partition("|")
             words = spec.split()
@@ -225,8 +267,17 @@ def check_shown(shown: Output, result: subprocess.CompletedProcess[str], real: O
     broken: list[str] = []
     printed = result.stdout.splitlines() + result.stderr.splitlines()  # a terminal shows both
     for line in shown.program:
+        if sys.version_info < (3, 11) and line.strip() and not line.strip().strip("^~"):
+            continue  # a traceback's ^^^^ line: Python prints it from 3.11 on
         if not any(like(line, got) for got in printed):
             broken.append(f"program output line not printed: {line!r}")
+    position = 0
+    for item in shown.items:
+        at = next((i for i in range(position, len(real.items)) if like(item, real.items[i])), None)
+        if at is None:
+            broken.append(f"story line not in the output (in this order): {item!r}")
+        else:
+            position = at + 1
     position = 0
     for row in shown.rows:
         for i in range(position, len(real.rows)):
@@ -261,12 +312,13 @@ def test_example(example: Path, tmp_path: Path) -> None:
 
 
 def test_examples_exist_and_are_all_in_the_index() -> None:
-    assert len(NUMBERED) >= 10
+    assert len(NUMBERED) >= 18
     index = (EXAMPLES / "README.md").read_text(encoding="utf-8")
     for example in NUMBERED:
         assert f"({example.name}/)" in index, f"examples/README.md does not link {example.name}/"
         assert (example / "README.md").exists()
-        assert (example / "main.py").exists()
+        runs = [example / "main.py", *example.glob("*/__main__.py")]  # a script, or a package for -m
+        assert any(path.exists() for path in runs), f"{example.name} has no main.py and no package with __main__.py"
 
 
 # --- the checker itself: it must catch what it is there to catch -------------------------------------------
@@ -300,3 +352,40 @@ def test_the_checker_rejects_changed_facts() -> None:
     assert check_shown(parse_output(REAL.replace("hello", "goodbye")), result, real)
     run = Run([], "", {}, [("note", "search shapes | found in [2]"), ("count", "2 load __main__")])
     assert len(check_claims(run, result, real)) == 2
+
+
+STORY = """\
+hello
+importtrace story of 01_first_import/main.py (Python 3.12.1, 1.871 ms)
+main.py line 4: import greet
+  - found in [1] the script's folder: greet.py
+  - first import: Python made a new module object, added it to sys.modules and ran greet.py in it,
+    top to bottom (179us)
+  ! its code raised ZeroDivisionError: division by zero
+-- 1 search, 2 loads, 1 cache hit, 0 reloads
+"""
+
+
+def test_the_story_checker_accepts_other_numbers_wrapping_and_trimming() -> None:
+    real = parse_output(STORY.replace("\n    top to bottom", " top to bottom"))
+    assert real.items[3] == (
+        "- first import: Python made a new module object, added it to sys.modules and ran greet.py in it, "
+        "top to bottom (179us)"
+    )
+    result = subprocess.CompletedProcess([], 0, "hello\n", STORY)
+    shown = parse_output(STORY.replace("179us", "2.1ms").replace("Python made", "Python ... made"))
+    assert check_shown(shown, result, real) == []
+    run = Run(
+        [], "", {}, [("story", "line 4: import greet"), ("story-count", "1 ZeroDivisionError"), ("no-story", "x")]
+    )
+    assert check_claims(run, result, real) == []
+
+
+def test_the_story_checker_rejects_changed_facts() -> None:
+    real = parse_output(STORY)
+    result = subprocess.CompletedProcess([], 0, "hello\n", STORY)
+    assert check_shown(parse_output(STORY.replace("[1] the script's", "[1] the current")), result, real)
+    assert check_shown(parse_output(STORY.replace("import greet", "import shapes")), result, real)
+    assert check_shown(parse_output(STORY.replace("! its code", "- its code")), result, real)
+    run = Run([], "", {}, [("story", "import shapes"), ("no-story", "greet.py"), ("story-count", "2 first import")])
+    assert len(check_claims(run, result, real)) == 3

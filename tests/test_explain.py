@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import py_compile
 import re
 import subprocess
 import sys
+import time
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -85,15 +88,18 @@ def stable(trace: Trace, root: Path, **header: Any) -> Trace:
     """trace with a header that is the same on every machine (sys.path: the project, then a made-up
     standard library and site-packages), and this file's lines as <test>."""
     _, events = trace.to_dicts()
+    path = [str(root), STD, os.path.join(STD, "lib-dynload"), SITE]
     for d in events:
         if d["where"] and d["where"].startswith(__file__):
             d["where"] = "<test>:1"
+        if d.get("sys_path") is not None:
+            d["sys_path"] = header.get("path", path)
     base = {
         "python": "3.x",
         "cwd": str(root),
         "argv": ["runner"],
         "duration": trace.duration,
-        "path": [str(root), STD, os.path.join(STD, "lib-dynload"), SITE],
+        "path": path,
         "stdlib": STD,
         "site_packages": [SITE],
         "dont_write_bytecode": True,
@@ -180,9 +186,31 @@ def test_the_preamble_numbers_sys_path_as_the_notes_do(learn: Trace) -> None:
 def test_search_says_where_python_looked_and_what_matched(learn: Trace) -> None:
     notes = notes_of(learn, "search", "greet")
     assert notes == [
-        "Python looks through sys.path in order and stops at the first place that has greet: found in [1] "
-        "the current folder: greet.py"
+        "found by PathFinder: Python's finder for files, which searches sys.path's folders",
+        "Python tries the built-in and frozen modules, then each sys.path folder in order, and takes the first that "
+        "has greet: found in [1] the current folder: greet.py",
     ]
+
+
+def test_a_concept_is_explained_in_full_once_then_in_a_few_words(learn: Trace) -> None:
+    explainer = Explainer(learn)
+    searches = [e for e in learn if e.kind == "search" and e.found and e.path is None]
+    first, second = (explainer.notes([e])[-1].text for e in searches[:2])
+    assert first.startswith("Python tries the built-in and frozen modules, then each sys.path folder in order")
+    assert second == "found in [1] the current folder: %s.py" % searches[1].name
+    loads = [e for e in learn if e.kind == "load" and e.name in ("greet", "colorsys")]
+    texts = [[n.text for n in explainer.notes([e])] for e in loads]
+    assert texts[0][0].startswith("first import: Python made a new module object, added it to sys.modules")
+    assert texts[1][0].startswith("ran colorsys.py (") and "compiled, not saved: PYTHONDONTWRITEBYTECODE" in texts[1][0]
+    assert len(texts[1]) < len(texts[0])
+
+
+def test_jargon_of_the_timeline_is_explained_once(learn: Trace) -> None:
+    text = render(learn, "timeline", explain=True)
+    assert text.count("found by PathFinder: Python's finder for files") == 1
+    assert text.count("self, on the line above: the time in the module's own code") == 1
+    story = render(learn, "story")
+    assert "Python's finder for files" not in story and "self, on the line above" not in story  # no such words there
 
 
 def test_search_in_a_later_place_names_the_places_before_it(project: Project, fake_clock: Callable[[], int]) -> None:
@@ -192,23 +220,60 @@ def test_search_in_a_later_place_names_the_places_before_it(project: Project, fa
     with importtrace.trace(clock=fake_clock) as t:
         import later  # noqa: F401
     trace = stable(t.trace, project.root, path=[str(project.root), str(extra), STD])
-    assert notes_of(trace, "search", "later") == [
-        "Python looks through sys.path in order and stops at the first place that has later: "
-        "not in [1] the current folder; found in [2] lib: later.py"
-    ]
+    assert notes_of(trace, "search", "later")[-1].endswith(
+        "takes the first that has later: not in [1] the current folder; found in [2] lib: later.py"
+    )
 
 
-def test_a_submodule_is_searched_in_its_package_path_only(learn: Trace) -> None:
-    (note,) = notes_of(learn, "search", "shop.cart")
-    assert note.startswith("shop.cart is in the package shop, so Python looks only in shop.__path__: found in [1] ")
-    assert note.endswith("shop: cart.py")
+def test_a_search_counts_the_places_of_sys_path_as_it_was_then(project: Project) -> None:
+    """The program put a folder and a zip file on sys.path: the failed search names all 2 + N places."""
+    project.write({"extra/x.py": ""})
+    zipped = project.root / "deps.zip"
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("dep.py", "")
+    start = len(sys.path)
+    with importtrace.trace(explain=True) as t:
+        sys.path.insert(0, str(project.root / "extra"))
+        sys.path.insert(0, str(zipped))
+        try:
+            import not_anywhere  # noqa: F401
+        except ImportError:
+            pass
+    search = next(e for e in t.events if e.name == "not_anywhere")
+    assert search.sys_path is not None and len(search.sys_path) == start + 2
+    notes = notes_of(t.trace, "search", "not_anywhere")
+    assert notes[0].startswith("sys.path had changed by then (the program changed it): added [1] ")
+    assert "deps.zip, [2] " in notes[0] and notes[0].endswith("extra (the other places are numbered from there on)")
+    assert "none of the %d places on sys.path" % (start + 2) in notes[1]
+
+
+def test_a_namespace_package_names_the_folders_of_its_path(project: Project) -> None:
+    project.write({"a/nsp/one.py": "", "b/nsp/two.py": ""})
+    sys.path[:0] = [str(project.root / "a"), str(project.root / "b")]
+    with importtrace.trace(explain=True) as t:
+        import nsp.one  # noqa: F401
+    search = next(e for e in t.events if e.kind == "search" and e.name == "nsp")
+    assert search.namespace_path == [str(project.root / "a" / "nsp"), str(project.root / "b" / "nsp")]
+    (note,) = [n for n in notes_of(t.trace, "search", "nsp") if "namespace" in n]
+    assert note.startswith("nsp is a namespace package: ")
+    assert "a/nsp (in [1]" in note and "b/nsp (in [2]" in note
+    assert note.endswith(
+        "have no __init__.py, so there is no code to run; its __path__ is all 2 folders, and its "
+        "submodules may be in any"
+    )
+
+
+def test_a_submodule_is_searched_in_its_package_path_only_without_sys_path_numbers(learn: Trace) -> None:
+    note = notes_of(learn, "search", "shop.cart")[-1]
+    assert note == "shop.cart is in the package shop, so Python looks only in shop.__path__ (shop): found cart.py"
+    assert "[" not in note  # [n] numbers sys.path, and nothing else
 
 
 def test_a_local_file_with_a_standard_library_name_is_a_shadowing_warning(learn: Trace) -> None:
     notes = Explainer(learn).notes([e for e in learn if e.kind == "search" and e.name == "colorsys"])
-    assert [n.warn for n in notes] == [False, True]
-    assert notes[1].text.startswith("shadowing: colorsys is also the name of a standard-library module, but [1] ")
-    assert "every `import colorsys` in this program gets this file instead" in notes[1].text
+    assert [n.warn for n in notes] == [False, False, True]
+    assert notes[2].text.startswith("shadowing: colorsys is also the name of a standard-library module, but [1] ")
+    assert "every `import colorsys` in this program gets this file instead" in notes[2].text
 
 
 def test_no_shadowing_warning_for_the_standard_library_itself_or_other_names(learn: Trace) -> None:
@@ -217,13 +282,14 @@ def test_no_shadowing_warning_for_the_standard_library_itself_or_other_names(lea
     search["origin"] = os.path.join(STD, "colorsys.py")
     in_stdlib = Trace.from_dicts(header, [search])
     assert not any("shadowing" in n for n in notes_of(in_stdlib, "search", "colorsys"))
-    assert "found in [2] the standard library: colorsys.py" in notes_of(in_stdlib, "search", "colorsys")[0]
+    assert "found in [2] the standard library: colorsys.py" in notes_of(in_stdlib, "search", "colorsys")[-1]
     assert not any("shadowing" in n for n in notes_of(learn, "search", "greet"))
     # a standard-library name found *after* the standard library: the standard library did not have it
     local = os.path.join(learn.header["path"][0], "colorsys.py")
-    late = Trace.from_dicts(dict(header, path=[STD, learn.header["path"][0]]), [dict(search, origin=local)])
+    path = [STD, learn.header["path"][0]]
+    late = Trace.from_dicts(dict(header, path=path), [dict(search, origin=local, sys_path=path)])
     notes = notes_of(late, "search", "colorsys")
-    assert "not in [1] the standard library; found in [2] the current folder: colorsys.py" in notes[0]
+    assert "not in [1] the standard library; found in [2] the current folder: colorsys.py" in notes[-1]
     assert not any("shadowing" in n for n in notes)
 
 
@@ -244,12 +310,12 @@ def test_a_local_file_hiding_an_installed_package_is_a_shadowing_warning(
     search = next(e for e in t.events if e.kind == "search" and e.name == "toolkit")
     assert search.shadows == [str(site / "toolkit" / "__init__.py")]
     assert next(e for e in t.events if e.kind == "search" and e.name == "plain").shadows is None
-    notes = notes_of(t.trace, "search", "toolkit")
+    (note,) = [n for n in notes_of(t.trace, "search", "toolkit") if n.startswith("shadowing")]
     index = sys.path.index(str(site)) + 1
-    assert notes[1].startswith(
+    assert note.startswith(
         "shadowing: there is another toolkit in [%d] installed packages: toolkit/__init__.py, but [1] " % index
     )
-    assert notes[1].endswith(
+    assert note.endswith(
         "comes first on sys.path, so every `import toolkit` in this program gets this file instead. "
         "Rename the file, unless that is what you want"
     )
@@ -265,7 +331,21 @@ def test_a_failed_search_says_none_of_the_places_had_it(learn: Trace) -> None:
     )
     assert "[2] the standard library, [3] the standard library's compiled modules, [4] installed packages)" in notes[0]
     assert notes[0].endswith("has not_installed.py, a not_installed folder or a compiled not_installed module")
-    assert notes[1].startswith("so the import raises ModuleNotFoundError: No module named 'not_installed'")
+    assert notes[1] == "so the import raises ModuleNotFoundError: No module named 'not_installed'"
+
+
+def test_a_from_list_name_that_is_no_submodule_is_not_said_to_raise_module_not_found(project: Project) -> None:
+    project.write({"pk/__init__.py": "VERSION = 1\n"})
+    with importtrace.trace(explain=True) as t:
+        try:
+            from pk import nothing  # type: ignore[attr-defined]  # noqa: F401
+        except ImportError as exc:
+            raised = exc
+    assert type(raised) is ImportError and "cannot import name 'nothing'" in str(raised)
+    notes = notes_of(t.trace, "search", "pk.nothing")
+    assert not any("ModuleNotFoundError: No module named" in n for n in notes)
+    assert "Python tried this because nothing is not an attribute of pk; it drops this ModuleNotFoundError" in notes[1]
+    assert "so `from pk import nothing` raises ImportError (cannot import name 'nothing')" in notes[1]
 
 
 def test_built_in_and_frozen_modules_are_answered_before_sys_path() -> None:
@@ -325,30 +405,30 @@ def test_a_load_runs_the_module_code_once_and_says_how_long(learn: Trace) -> Non
     load = learn.first_load("greet")
     assert load is not None
     assert notes[0] == (
-        "first import: Python makes a new module object, adds it to sys.modules and runs greet.py's "
-        "top-level code, top to bottom (%s)" % importtrace.renderers._text.took(load.duration)
+        "first import: Python made a new module object, added it to sys.modules and ran greet.py in it, top to "
+        "bottom (%s)" % importtrace.renderers._text.took(load.duration)
     )
     assert notes[1] == (
-        "no __pycache__ file yet, so Python compiles greet.py to bytecode first; it does not save it, "
-        "because PYTHONDONTWRITEBYTECODE (or python -B) is set"
+        "no __pycache__ file yet, so Python compiled greet.py to bytecode; it did not save it: "
+        "sys.dont_write_bytecode is set (PYTHONDONTWRITEBYTECODE or python -B)"
     )
 
 
 def test_a_package_runs_its_init_first(learn: Trace) -> None:
     notes = joined(notes_of(learn, "load", "shop"))
-    assert "runs shop/__init__.py's top-level code" in notes
+    assert "ran shop/__init__.py in it" in notes
     assert "shop is a package: its __init__.py runs first, before any of its submodules" in notes
-    assert "the rest in the imports nested below" in notes  # shop's __init__ imported shop.prices
-    assert "a submodule: its package shop.util is imported first" in joined(notes_of(learn, "load", "shop.util.money"))
+    assert "of it in its own code" in notes  # shop's __init__ imported shop.prices
+    assert "a submodule: its package shop.util was imported first" in joined(notes_of(learn, "load", "shop.util.money"))
 
 
 def test_a_failed_load_is_taken_out_of_sys_modules(learn: Trace) -> None:
     notes = Explainer(learn).notes([learn.first_load("broken")])  # type: ignore[list-item]
-    assert notes[-1] == (
-        "its code raises ZeroDivisionError: division by zero, so the import fails: Python takes broken "
+    assert (
+        "its code raised ZeroDivisionError: division by zero, so the import failed: Python took broken "
         "out of sys.modules again, and a later import starts over with a new search",
         True,
-    )
+    ) == notes[-1][:2]
 
 
 @pytest.mark.parametrize("dont_write", [False, True])
@@ -366,15 +446,144 @@ def test_bytecode_from_the_cache_stale_or_compiled(
         with importtrace.trace(explain=True) as t:
             import bc  # noqa: F401
         found.append(joined(notes_of(t.trace, "load", "bc")))
-    assert "no __pycache__ file yet, so Python compiles bc.py to bytecode first" in found[0]
+    assert "no __pycache__ file yet, so Python compiled bc.py to bytecode" in found[0]
     if dont_write:
-        assert "it does not save it, because PYTHONDONTWRITEBYTECODE (or python -B) is set" in found[0]
+        assert "it did not save it: sys.dont_write_bytecode is set (PYTHONDONTWRITEBYTECODE or python -B)" in found[0]
         assert "no __pycache__ file yet" in found[1]
         assert "no __pycache__ file yet" in found[2]
     else:
-        assert "and saves it in __pycache__ for the next run" in found[0]
-        assert "bytecode from __pycache__ (compiled before, and still matching bc.py): nothing to compile" in found[1]
-        assert "the __pycache__ file is out of date (bc.py changed since), so Python compiles bc.py again" in found[2]
+        assert "and saved it as __pycache__/bc.%s.pyc, for the next run" % sys.implementation.cache_tag in found[0]
+        assert (
+            "bytecode from __pycache__/bc.%s.pyc: it records bc.py's modification time and size, both still the "
+            "same, so nothing was compiled" % sys.implementation.cache_tag in found[1]
+        )
+        assert (
+            "__pycache__/bc.%s.pyc records another modification time or size for bc.py than it has now, so Python "
+            "compiled bc.py again and saved it" % sys.implementation.cache_tag in found[2]
+        )
+        assert "changed since" not in found[2]
+
+
+def _write_same_second(path: Path, text: str, cache: str) -> None:
+    """Edit path to text of the same size, modified after its cache file was written but in the second the
+    cache records (times set by hand, as an editor saving twice within a second would leave them)."""
+    recorded = int.from_bytes(Path(cache).read_bytes()[8:12], "little")  # the source's whole seconds in the pyc
+    os.utime(cache, ns=(recorded * 10**9 + 100, recorded * 10**9 + 100))
+    assert len(text) == path.stat().st_size
+    path.write_text(text)
+    os.utime(path, ns=(recorded * 10**9 + 200, recorded * 10**9 + 200))
+
+
+def test_a_reload_that_ran_the_old_bytecode_says_so(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    project.write({"conf2.py": "COLOR = 'red'\n"})
+    past = (int(time.time()) - 100) * 10**9
+    os.utime(project.root / "conf2.py", ns=(past, past))
+    import conf2
+
+    _write_same_second(project.root / "conf2.py", "COLOR = 'blu'\n", conf2.__cached__)
+    with importtrace.trace(explain=True) as t:
+        importlib.reload(conf2)
+    assert conf2.COLOR == "red"  # really the old code: Python's check saw nothing to recompile
+    (reload,) = t.trace.of_kind("reload")
+    assert (reload.bytecode, reload.pyc_check, reload.source_newer) == ("cached", "timestamp", True)
+    notes = Explainer(t.trace).notes([reload])
+    warning = next(n for n in notes if "OLD bytecode" in n.text)
+    assert warning.warn
+    assert warning.text == (
+        "Python ran the OLD bytecode in __pycache__/conf2.%s.pyc: conf2.py was modified after that file was "
+        "written, but in the same second and to the same size, and Python's check compares only the "
+        "modification time (in whole seconds) and the size, so it does not see the edit" % sys.implementation.cache_tag
+    )
+    assert not any("set to the same value again" in n.text for n in notes)
+
+
+def test_a_reload_after_a_real_edit_compiles_and_says_what_changed(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    project.write({"conf3.py": "COLOR = 'red'\n"})
+    import conf3
+
+    project.write({"conf3.py": "COLOR = 'green'\n"})
+    with importtrace.trace(explain=True) as t:
+        importlib.reload(conf3)
+    assert conf3.COLOR == "green"
+    text = joined([n.text for n in Explainer(t.trace).notes(t.trace.of_kind("reload"))])
+    assert "records another modification time or size for conf3.py than it has now" in text
+    assert "OLD bytecode" not in text
+
+
+def test_a_read_only_folder_saves_no_bytecode(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    project.write({"ro/rom.py": "X = 1\n"})
+    folder = project.root / "ro"
+    sys.path.insert(0, str(folder))
+    folder.chmod(0o555)
+    try:
+        with importtrace.trace(explain=True) as t:
+            import rom  # noqa: F401
+    finally:
+        folder.chmod(0o755)
+    assert not (folder / "__pycache__").exists()
+    (load,) = [e for e in t.events if e.kind == "load" and e.name == "rom"]
+    assert load.pyc_write == "read-only"
+    note = next(n for n in Explainer(t.trace).notes([load]) if "__pycache__" in n.text)
+    assert note.warn and "but that folder is read-only, so no file was written" in note.text
+    assert "saved" not in note.text
+
+
+def test_a_cache_that_cannot_be_written_is_not_said_to_be_saved(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    project.write({"blocked/bm.py": "X = 1\n", "blocked/__pycache__": "a file where Python wants a folder\n"})
+    sys.path.insert(0, str(project.root / "blocked"))
+    with importtrace.trace(explain=True) as t:
+        import bm  # noqa: F401
+    (load,) = [e for e in t.events if e.kind == "load" and e.name == "bm"]
+    assert (load.bytecode, load.pyc_write) == ("compiled", "failed")
+    note = next(n for n in Explainer(t.trace).notes([load]) if "__pycache__" in n.text)
+    assert (
+        note.warn
+        and "it tried to save it as __pycache__/bm.%s.pyc, but no file was written" % sys.implementation.cache_tag
+        in note.text
+    )
+
+
+def test_pycache_prefix_saves_the_bytecode_elsewhere(
+    project: Project, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "pyc"))
+    project.write({"pref.py": "X = 1\n"})
+    with importtrace.trace(explain=True) as t:
+        import pref  # noqa: F401
+    (load,) = [e for e in t.events if e.kind == "load" and e.name == "pref"]
+    assert load.pyc is not None and load.pyc.startswith(str(tmp_path / "pyc")) and os.path.exists(load.pyc)
+    assert not (project.root / "__pycache__").exists()
+    assert t.trace.header["pycache_prefix"] == str(tmp_path / "pyc")
+    note = joined(notes_of(t.trace, "load", "pref"))
+    saved = "no cache file yet, so Python compiled pref.py to bytecode and saved it as %s (under sys.pycache_prefix"
+    assert saved % load.pyc in note
+    assert "__pycache__" not in note
+
+
+def test_hash_based_pycs_say_what_is_checked(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    project.write({"hashed1.py": "X = 1\n", "unchecked1.py": "X = 1\n"})
+    for name, mode in (("hashed1", "CHECKED_HASH"), ("unchecked1", "UNCHECKED_HASH")):
+        py_compile.compile(
+            str(project.root / (name + ".py")), invalidation_mode=getattr(py_compile.PycInvalidationMode, mode)
+        )
+    with importtrace.trace(explain=True) as t:
+        import hashed1  # noqa: F401
+        import unchecked1  # noqa: F401
+    assert "the hash of hashed1.py's text it records still matches" in joined(notes_of(t.trace, "load", "hashed1"))
+    assert "used without looking at unchecked1.py (an unchecked hash-based .pyc)" in joined(
+        notes_of(t.trace, "load", "unchecked1")
+    )
 
 
 def test_without_explain_recorded_there_are_no_bytecode_notes(project: Project) -> None:
@@ -385,9 +594,10 @@ def test_without_explain_recorded_there_are_no_bytecode_notes(project: Project) 
     assert "__pycache__" not in joined(notes_of(t.trace, "load", "plainbc"))
     text = render(t.trace, "timeline", explain=True)
     assert (
-        "(recorded without --explain or importtrace.trace(explain=True): where each module's bytecode came from "
-        "is not known)" in text
+        "(recorded without --explain or importtrace.trace(explain=True): where each module's bytecode came from, "
+        "and the statements as written, are not known)" in text
     )
+    assert "saves it" not in text and "saved" not in text
 
 
 # --- hits ------------------------------------------------------------------------------------------
@@ -404,38 +614,96 @@ def test_a_second_import_is_a_look_up(learn: Trace) -> None:
     ]
 
 
-def test_from_import_copies_names_and_says_reload_does_not_update_them(learn: Trace) -> None:
-    notes = notes_of(learn, "hit", "greet", 1)
-    assert notes[-1] == (
-        "copies hello, NAME into runner: new names for the same objects, which a later reload of greet does not update"
-    )
+def test_from_import_of_a_submodule_not_yet_an_attribute_imports_it(project: Project) -> None:
+    """The package is loaded, the submodule is not an attribute of it yet: Python searches and loads it, so
+    the note must not say that nothing is searched or run."""
+    project.write({"shp/__init__.py": "", "shp/catalog.py": "ITEMS = []\n", "shp/prices.py": "", "shp/checkout.py": ""})
+    import shp  # noqa: F401
+
+    with importtrace.trace(explain=True) as t:
+        from shp import catalog
+    notes = joined(notes_of(t.trace, "hit", "shp"))
+    assert "nothing is searched or run" not in notes
+    assert "catalog is not an attribute of shp yet, so Python imports the submodule shp.catalog (below)" in notes
+    assert [e.kind for e in t.events] == ["hit", "search", "load"]
+    with importtrace.trace(explain=True) as again:
+        from shp import catalog  # noqa: F401
+    assert "nothing is searched or run" in joined(notes_of(again.trace, "hit", "shp"))
 
 
-def test_import_star_and_import_of_a_dotted_name(learn: Trace) -> None:
-    star = joined(
-        notes_of(learn, "hit", "shop", [e.fromlist for e in learn if e.kind == "hit" and e.name == "shop"].index(["*"]))
+def test_relative_from_import_of_a_submodule_not_yet_an_attribute(project: Project) -> None:
+    project.write({"rel/__init__.py": "", "rel/a.py": "from . import b\n", "rel/b.py": ""})
+    import rel
+
+    with importtrace.trace(explain=True) as t:
+        import rel.a  # noqa: F401
+    notes = joined(notes_of(t.trace, "hit", "rel"))
+    assert "b is not an attribute of rel yet, so Python imports the submodule rel.b (below)" in notes
+    assert "nothing is searched or run" not in notes
+
+
+def test_star_import_of_a_package_whose_all_names_a_submodule(project: Project) -> None:
+    project.write({"sp/__init__.py": "__all__ = ['sub']\n", "sp/sub.py": ""})
+    import sp  # noqa: F401
+
+    namespace: dict[str, object] = {}
+    with importtrace.trace(explain=True) as t:
+        exec("from sp import *", namespace)
+    assert "sub" in namespace
+    notes = joined(notes_of(t.trace, "hit", "sp"))
+    assert "sub is not an attribute of sp yet, so Python imports the submodule sp.sub (below)" in notes
+    assert "`*` copied the names listed in sp.__all__ into" in notes and ": sub" in notes
+
+
+def test_star_import_on_a_first_import_says_what_it_bound(project: Project) -> None:
+    project.write(
+        {
+            "shapes2.py": "__all__ = ['PI', 'area']\nPI = 3.14\nSECRET = 1\n\ndef area(r):\n    return PI * r * r\n",
+            "plain2/__init__.py": "import math\nTAU = 6.28\n_hidden = 1\n",
+            "plain2/loaded.py": "",
+            "plain2/left.py": "",
+            "star_user.py": "import plain2.loaded\nfrom shapes2 import *\nfrom plain2 import *\n",
+        }
+    )
+    with importtrace.trace(explain=True) as t:
+        import star_user
+    assert sorted(n for n in vars(star_user) if not n.startswith("_")) == [
+        "PI",
+        "TAU",
+        "area",
+        "loaded",
+        "math",
+        "plain2",
+    ]
+    load = next(e for e in t.events if e.kind == "load" and e.name == "shapes2")
+    assert (load.star, load.star_all) == (["PI", "area"], True)
+    assert "`*` copied the names listed in shapes2.__all__ into star_user: PI, area" in joined(
+        notes_of(t.trace, "load", "shapes2")
+    )
+    hit = next(e for e in t.events if e.kind == "hit" and e.name == "plain2" and e.fromlist == ["*"])
+    assert hit.star_all is False and hit.star_skipped == ["left"] and "left" not in (hit.star or [])
+    notes = joined(
+        notes_of(t.trace, "hit", "plain2", [h for h in t.events if h.kind == "hit" and h.name == "plain2"].index(hit))
     )
     assert (
-        "`from shop import *` copies the public names of shop into runner: the names in its __all__ if it has one"
-        in star
+        "plain2 has no __all__, so `*` copied every name not starting with _ into star_user: math, TAU, loaded" in notes
     )
-    dotted = [e for e in learn if e.kind == "load" and e.name == "shop.cart"]
-    assert dotted  # import shop.cart loaded it; its binding is the top package
-    hit = Event(
-        id=999,
-        kind="hit",
-        name="shop.cart",
-        start=dotted[0].end or 0,
-        duration=1,
-        thread=1,
-        importer="runner",
-        via="import",
-    )
-    (binding,) = [n for n in Explainer(learn).notes([hit]) if n.text.startswith("`import")]
+    assert "the submodule left is not loaded, so `*` left it out" in notes
+
+
+def test_import_of_a_dotted_name_and_with_as(project: Project) -> None:
+    project.write({"dp/__init__.py": "", "dp/mod.py": ""})
+    with importtrace.trace(explain=True) as t:
+        import dp.mod  # noqa: F401
+        import dp.mod as alias  # noqa: F401
+    dotted = joined(notes_of(t.trace, "load", "dp.mod"))
     assert (
-        binding.text
-        == "`import shop.cart` binds only the name shop (the top package) in runner; shop.cart is reached through it"
+        "`import dp.mod` binds only the name dp (the top package) in tests.test_explain; dp.mod is reached through it"
+        in dotted
     )
+    (hit,) = [e for e in t.events if e.kind == "hit" and e.name == "dp.mod"]
+    assert hit.statement == "import dp.mod as alias"
+    assert "binds the name alias in tests.test_explain to dp.mod" in joined(notes_of(t.trace, "hit", "dp.mod"))
 
 
 def test_a_from_list_submodule_is_said_to_be_imported_only_when_it_was_not_loaded(project: Project) -> None:
@@ -443,12 +711,13 @@ def test_a_from_list_submodule_is_said_to_be_imported_only_when_it_was_not_loade
     with importtrace.trace(explain=True) as t:
         import fl.sub  # noqa: F401
         from fl import other, sub  # noqa: F401
-    (note,) = [n for n in notes_of(t.trace, "hit", "fl") if "the submodules" in n]
-    assert "other, sub are the submodules fl.other, fl.sub (a from-list imports a submodule that is not loaded" in note
+    notes = joined(notes_of(t.trace, "hit", "fl"))
+    assert "other is not an attribute of fl yet, so Python imports the submodule fl.other" in notes
+    assert "other, sub are the submodules fl.other, fl.sub" in notes
     with importtrace.trace(explain=True) as again:
         from fl import sub  # noqa: F401
-    (note,) = [n for n in notes_of(again.trace, "hit", "fl") if "the submodule" in n]
-    assert note.endswith("sub is the submodule fl.sub"), note
+    notes = joined(notes_of(again.trace, "hit", "fl"))
+    assert "not an attribute" not in notes and notes.endswith("sub is the submodule fl.sub")
 
 
 def test_relative_imports_say_what_the_dots_mean(learn: Trace) -> None:
@@ -463,20 +732,32 @@ def test_relative_imports_say_what_the_dots_mean(learn: Trace) -> None:
     assert "shop.util.money is in the package shop.util, so `..` means shop; each extra dot goes one package up" in up
 
 
+def test_a_module_importing_itself_is_not_called_a_package(project: Project) -> None:
+    project.write({"selfie.py": "import selfie\nX = 1\n"})
+    with importtrace.trace(explain=True) as t:
+        import selfie  # noqa: F401
+    notes = joined(notes_of(t.trace, "hit", "selfie"))
+    assert "a module importing itself gets its own half-run module" in notes
+    assert "package" not in notes
+
+
 def test_a_repeated_import_in_a_loop_is_counted(learn: Trace) -> None:
     hit = [e for e in learn if e.kind == "hit" and e.name == "greet" and e.count == 3]
     assert hit, "the loop's three imports are one event counted three times"
     notes = [n.text for n in Explainer(learn).notes(hit)]
-    assert "this line runs 3 times (in a loop, or a function called again): a look-up in sys.modules each time" in notes
+    assert (
+        "this line ran 3 times (in a loop, or a function called again): each time only a look-up in sys.modules"
+        in notes
+    )
 
 
 def test_a_circular_import_names_the_loop_the_missing_names_and_a_fix(learn: Trace) -> None:
     hits = [e for e in learn if e.kind == "hit" and e.name == "eggs" and e.importer == "ham"]
     assert [h.partial for h in hits] == [True, True] and hits[1].missing == ["SPAM"]
     notes = Explainer(learn).notes(hits)
-    assert notes[0] == (
+    assert notes[0][:2] == (
         "circular import: eggs is still running its top-level code (eggs imports ham, which imports eggs again), "
-        "so ham gets the unfinished module, with only the names defined so far",
+        "so ham gets the unfinished module, with only the names it had defined when this import began",
         True,
     )
     assert notes[1].warn and notes[1].text.startswith(
@@ -484,6 +765,18 @@ def test_a_circular_import_names_the_loop_the_missing_names_and_a_fix(learn: Tra
     )
     assert "Fix: `import eggs` and use eggs.SPAM inside a function" in notes[1].text
     assert not any("copies SPAM" in n.text for n in notes)  # nothing was copied: the statement failed
+    plain = Explainer(learn).notes(hits[:1])
+    assert "ham can use the names eggs had defined by then at once" in plain[1].text
+    assert "not at its own top level" not in joined([n.text for n in plain])
+
+
+def test_names_defined_before_a_circular_import_are_usable(project: Project) -> None:
+    """What the circular-import note says, checked against Python: a name defined before the import works."""
+    project.write({"early.py": "FIRST = 1\nimport late\nSECOND = 2\n", "late.py": "import early\nGOT = early.FIRST\n"})
+    with importtrace.trace(explain=True) as t:
+        import early  # noqa: F401
+    assert sys.modules["late"].GOT == 1
+    assert "can use the names early had defined by then at once" in joined(notes_of(t.trace, "hit", "early"))
 
 
 def test_a_package_importing_its_own_parts_is_not_called_circular() -> None:
@@ -541,11 +834,11 @@ def test_a_package_importing_its_own_parts_is_not_called_circular() -> None:
         {"path": ["/p"]},
     )
     notes = Explainer(trace).notes([trace.events[2]])
-    assert notes[0] == (
+    assert (
         "pkg is still running its __init__.py: a package importing its own submodules, which is normal and not "
         "a circular-import problem",
         False,
-    )
+    ) in [n[:2] for n in notes]
     assert not any(n.warn for n in notes)
 
 
@@ -556,25 +849,41 @@ def test_a_reload_says_what_changed_what_survived_and_what_went_stale(learn: Tra
     notes = Explainer(learn).notes(learn.of_kind("reload"))
     texts = [n.text for n in notes]
     assert texts[0] == (
-        "importlib.reload runs the code of conf again, in the same module object: no new module is made, so "
+        "importlib.reload ran conf.py again, in the same module object: no new module is made, so "
         "every `import conf` elsewhere sees the new code at once"
     )
-    assert texts[1] == "what changed: new names BORDER; new objects for COLOR, shout"
-    assert texts[2].startswith("still the very same objects: old. A reload never deletes names")
-    assert "Certain for a function or class (def and class always make new objects)" in texts[2]
-    assert texts[3] == "set again by its imports, to the same objects: os"
-    assert notes[4].warn and texts[4].startswith(
+    assert texts[1].startswith("no __pycache__ file yet, so Python compiled conf.py")
+    assert texts[2] == "what changed: new names BORDER; new objects for COLOR, shout"
+    assert texts[3].startswith("still the very same objects: old. A reload never deletes names")
+    assert "a function or class listed here is one the code that ran no longer defines" in texts[3]
+    assert texts[4] == "set again by its imports, to the same objects: os"
+    assert notes[5].warn and texts[5].startswith(
         "stale: user.COLOR, user.shout still hold the old objects, because `from conf import ...` copied them"
     )
-    assert texts[4].endswith("Use `import conf` and write conf.COLOR to always get the current one")
+    assert texts[5].endswith("Use `import conf` and write conf.COLOR to always get the current one")
+
+
+def test_a_reload_of_a_package_does_not_run_its_submodules_again(project: Project) -> None:
+    project.write({"rp/__init__.py": "from . import part\nN = 1\n", "rp/part.py": "print('part runs')\n"})
+    import rp
+
+    with importtrace.trace(explain=True) as t:
+        importlib.reload(rp)
+    assert not any(e.kind == "load" for e in t.events)
+    assert "its submodule rp.part did not run again: a reload runs only rp's own code" in joined(
+        [n.text for n in Explainer(t.trace).notes(t.trace.of_kind("reload"))]
+    )
 
 
 def test_a_reload_search_outside_the_recorded_sys_path_says_so(learn: Trace) -> None:
     header = dict(learn.header, path=[STD])
-    trace = Trace.from_dicts(header, learn.to_dicts()[1])
+    _, events = learn.to_dicts()
+    for d in events:
+        d.pop("sys_path", None)
+    trace = Trace.from_dicts(header, events)
     notes = notes_of(trace, "search", "conf", 1)
-    assert notes[0] == "a reload first looks for the module's file again, then re-runs what it finds"
-    assert notes[1].endswith(
+    assert notes[0] == "a reload first looks for the module's file again, then runs what it finds"
+    assert notes[-1].endswith(
         "in a place that was not on sys.path when the trace started (the program changed sys.path)"
     )
 
@@ -617,18 +926,84 @@ def main_trace(mode: str, origin: str | None, twin: bool = False) -> Trace:
 def test_the_top_level_file_runs_as_main() -> None:
     notes = notes_of(main_trace("script", "/work/app.py"), "load", "__main__")
     assert notes[0] == (
-        'the top-level file: Python runs app.py as the module __main__, not as app. So __name__ is "__main__" '
-        'here and its `if __name__ == "__main__":` block runs; in an imported module __name__ is the module\'s '
-        "own name and that block is skipped"
+        'app.py is the program: Python runs it as the module __main__, not as app, so __name__ == "__main__" is '
+        "true in it, and false in every module it imports"
     )
-    assert notes[1] == "the whole program runs in 100ns: 40ns in its own code, the rest in the imports below"
-    assert (
-        "started with -m, Python runs app.py as the module __main__"
-        in notes_of(main_trace("module", "/work/app.py"), "load", "__main__")[0]
-    )
+    assert "block runs" not in notes[0]  # the program may have no such block
+    assert notes[1].startswith("the whole program took 100ns: 40ns in app.py itself, the rest in the imports below")
+    module = notes_of(main_trace("module", "/work/app.py"), "load", "__main__")[0]
+    assert module.startswith("python -m x: Python ran app.py as the module __main__, not as x")
     assert notes_of(main_trace("code", None), "load", "__main__")[0].startswith(
         "the program: the code given with -c runs as the module __main__"
     )
+
+
+def test_the_compile_time_of_the_script_is_told_apart(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("X = 1\n" * 2000)
+    out = subprocess.run(
+        [sys.executable, "-m", "importtrace", "--explain", "--format", "jsonl", "-o", "t.jsonl", "main.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    trace = importtrace.load(tmp_path / "t.jsonl")
+    compiled = trace.header["program"]["compile"]
+    assert isinstance(compiled, int) and compiled > 0
+    (note,) = [n for n in notes_of(trace, "load", "__main__") if n.startswith("the whole program took")]
+    assert "compiling main.py (the file you run is compiled on every run, never cached)" in note
+    assert "running its own code" in note
+
+
+def test_python_m_a_package_imports_the_package_first(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("print('init ran')\n")
+    (tmp_path / "app" / "__main__.py").write_text("from . import helper\nprint(__name__, __spec__.name)\n")
+    (tmp_path / "app" / "helper.py").write_text("")
+    out = subprocess.run(
+        [sys.executable, "-m", "importtrace", "--explain", "-m", "app"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "init ran\n__main__ app.__main__\n"
+    text = " ".join(out.stderr.split())
+    assert (
+        "python -m app: Python imported the package app first (its __init__.py ran: see below), then ran "
+        "app/__main__.py as the module __main__, not as app.__main__" in text
+    )
+    assert "from . import helper by __main__ at app/__main__.py:1" in text  # as written, not `from app import`
+
+
+def test_relative_imports_under_python_m_are_shown_as_written(tmp_path: Path) -> None:
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "prices.py").write_text("")
+    (tmp_path / "shop" / "checkout.py").write_text("from . import prices\n")
+    for flags in ([], ["--explain"]):  # rebuilt from the hit, and read from the bytecode
+        out = subprocess.run(
+            [sys.executable, "-m", "importtrace", *flags, "-m", "shop.checkout"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, out.stderr
+        assert "from . import prices by __main__ at shop/checkout.py:1" in out.stderr
+        assert "from shop import prices" not in out.stderr
+
+
+def test_a_relative_import_in_a_top_level_module_gets_advice_for_it(project: Project) -> None:
+    project.write({"toplevel.py": "from . import sibling\n"})
+    with importtrace.trace(explain=True) as t:
+        with pytest.raises(ImportError, match="no known parent package"):
+            import toplevel  # noqa: F401
+    notes = joined(notes_of(t.trace, "load", "toplevel"))
+    assert "toplevel is a top-level module (found directly in a sys.path folder, not in a package)" in notes
+    assert "python -m" not in notes
 
 
 def test_importing_the_top_level_file_by_name_runs_it_twice() -> None:
@@ -643,7 +1018,7 @@ def test_importing_the_top_level_file_by_name_runs_it_twice() -> None:
 
 def test_the_script_folder_is_named_as_such() -> None:
     trace = main_trace("script", "/work/app.py")
-    assert Explainer(trace).place(0) == "[1] /work (the script's folder)"
+    assert Explainer(trace).place(trace.header["path"], 0) == "[1] /work (the script's folder)"
 
 
 # --- display: width, colour, escaping ----------------------------------------------------------------
@@ -674,7 +1049,7 @@ def test_notes_move_left_when_the_nesting_leaves_too_little_room(learn: Trace) -
 def test_colour_paints_warnings_and_dims_the_rest(learn: Trace) -> None:
     text = render(learn, "timeline", explain=True, color=True)
     assert "\x1b[33m" + " " * 26 + "- shadowing: colorsys" in text
-    assert "\x1b[2m" + " " * 26 + "- first import:" in text
+    assert "\x1b[2m" + " " * 24 + "- first import:" in text
     plain = render(learn, "timeline", explain=True)
     assert "\x1b" not in plain
 
@@ -699,7 +1074,9 @@ def test_hostile_names_are_escaped_in_notes() -> None:
 def test_explain_must_be_a_bool_and_other_formats_accept_it(learn: Trace) -> None:
     with pytest.raises(RenderError, match="explain must be True or False"):
         render(learn, "timeline", explain="yes")
-    for fmt in ("tree", "table", "jsonl", "importtime", "mermaid"):
+    with pytest.raises(RenderError, match="explained must be a set"):
+        render(learn, "timeline", explain=True, explained=["load"])
+    for fmt in ("table", "jsonl", "importtime", "mermaid"):  # timeline, tree and story tell the notes
         assert render(learn, fmt, explain=True) == render(learn, fmt)
 
 
@@ -739,6 +1116,47 @@ def test_run_explain_records_bytecode_and_notes(tmp_path: Path) -> None:
         env=env,
     )
     assert out.returncode == 0, out.stderr
-    assert "- the top-level file: Python runs main.py as the module __main__, not as main." in out.stderr
-    assert "- no __pycache__ file yet, so Python compiles mod.py to bytecode first; it does not save it" in out.stderr
-    assert "  [1] . (the script's folder)" in out.stderr
+
+
+# --- the story and the tree ----------------------------------------------------------------------------
+
+
+def test_the_story_tells_each_statement_with_what_it_bound_last(learn: Trace) -> None:
+    text = render(learn, "story")
+    lines = text.splitlines()
+    assert lines[0].startswith("importtrace story (Python 3.x")
+    assert "<test> line 1: import runner" in lines  # the statements the program ran, nested in runner's load
+    heading = lines.index("    runner.py line 5: import shop.cart")
+    group = lines[heading + 1 : next(i for i in range(heading + 1, len(lines)) if lines[i].startswith("    r"))]
+    assert group[-1] == (
+        "      - `import shop.cart` binds only the name shop (the top package) in runner; shop.cart is reached "
+        "through it"
+    )
+    nested = [line for line in group if line.lstrip().startswith("shop/__init__.py line 2")]
+    assert nested == ["        shop/__init__.py line 2: from . import prices"]  # inside the load of shop
+    assert (
+        "      - found in [1] the current folder: shop/__init__.py (a package: a folder with an __init__.py)" in group
+    )
+    assert "<test> line 1: importlib.reload(conf)" in text
+    assert "! not found: not_installed is not built in or frozen" in text  # warnings are marked !
+    assert (
+        text.count("runner.py line 2: import greet") == 1 and "runner.py line 3: from greet import hello, NAME" in text
+    )
+
+
+def test_the_story_is_shorter_than_the_explained_timeline(learn: Trace) -> None:
+    story = render(learn, "story", width=100)
+    timeline = render(learn, "timeline", explain=True, width=100)
+    assert len(story.splitlines()) < len(timeline.splitlines())
+    assert "found by PathFinder" not in story and " took " not in story  # no timeline columns to explain
+
+
+def test_explain_works_with_the_tree(learn: Trace) -> None:
+    text = render(learn, "tree", explain=True)
+    assert text != render(learn, "tree")
+    lines = text.splitlines()
+    assert "self: the time in a module's own code (and finding it); cumul: with everything it imported" in lines
+    node = next(i for i, line in enumerate(lines) if line.rstrip().endswith("greet  source, 5 cache hits  greet.py"))
+    assert lines[node + 1].endswith("- found in [1] the current folder: greet.py")
+    assert lines[node + 2].lstrip("| ").startswith("- ran greet.py (")
+    assert any(line.lstrip("| ").startswith("! its code raised ZeroDivisionError") for line in lines)

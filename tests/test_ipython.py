@@ -102,12 +102,12 @@ def test_the_report_is_html_in_jupyter_and_text_in_a_terminal(shell: Any, projec
     bundle = report(io)
     html = bundle["text/html"]
     assert html.startswith('<pre class="importtrace"') and html.endswith("</pre>")
-    assert "load    nb_html" in html and "- first import: Python makes a new module object" in html
-    assert "hit     nb_html  import nb_html by __main__ at " in html
-    assert "<ipython" not in html and "&lt;ipython-input-" in html  # the cell's file name is escaped
+    assert "load    nb_html" in html and "ran nb_html.py" in html
+    assert "hit     nb_html  import nb_html by __main__ at In [" in html
+    assert "<ipython" not in html and "ipython-input-" not in html
     text = bundle["text/plain"]
     assert text.startswith("importtrace timeline:") and "\x1b" not in text
-    assert "- first import: Python makes a new module object" in text
+    assert "ran nb_html.py" in text
 
 
 def test_a_terminal_prints_the_text(shell: Any, project: Project, capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,7 +123,7 @@ def test_options_are_the_command_lines(shell: Any, project: Project) -> None:
     _, io = run(shell, "%importtrace --kind load --explain import nb_opt")
     text = report(io)["text/plain"]
     assert "load    nb_opt" in text and "search" not in text.split("\n", 2)[2].split("--")[0]
-    assert "- first import:" in text
+    assert "- ran nb_opt.py (" in text or "- first import:" in text
     project.write({"nb_tree.py": ""})
     _, io = run(shell, "%importtrace -f tree import nb_tree")
     assert report(io)["text/plain"].startswith("importtrace tree:")
@@ -215,3 +215,23 @@ def test_importing_importtrace_does_not_import_ipython() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.split() == ["False", "False", "False", "True", "False"], out.stderr
+
+
+def test_places_in_a_cell_read_as_ipython_prints_them(shell: Any, project: Project) -> None:
+    project.write({"nb_place.py": ""})
+    shell.execution_count = 7
+    _, io = run(shell, "%%importtrace --format story\nx = 1\nimport nb_place\n")
+    text = report(io)["text/plain"]
+    assert "In [7], line 2: import nb_place" in text
+    assert "ipython-input" not in text and "ipykernel" not in text
+
+
+def test_the_sys_path_list_and_a_concept_are_explained_once_per_session(shell: Any, project: Project) -> None:
+    project.write({"nb_once_a.py": "", "nb_once_b.py": ""})
+    _ipython.EXPLAINED.clear()
+    first = report(run(shell, "%%importtrace --explain\nimport nb_once_a\n")[1])["text/plain"]
+    second = report(run(shell, "%%importtrace --explain\nimport nb_once_b\n")[1])["text/plain"]
+    assert "sys.path: where Python looks for a top-level module" in first
+    assert "Python made a new module object, added it to sys.modules" in first
+    assert "sys.path: where Python looks" not in second  # the same sys.path: listed once per session
+    assert "ran nb_once_b.py (" in second and "Python made a new module object" not in second

@@ -578,12 +578,12 @@ def hostile_trace() -> Trace:
 def test_no_format_lets_a_control_character_through(fmt: str, color: bool) -> None:
     for width in (100, None):
         text = render(hostile_trace(), fmt, color=color, width=width)
-        colored = ("auto", "summary", "timeline", "tree", "table")
+        colored = ("auto", "summary", "timeline", "tree", "table", "story")
         ours = re.sub(r"\x1b\[[0-9;]*m", "", text) if color and fmt in colored else text
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2028\u2029]", ours), repr(
             [x for x in ours.split("\n") if re.search("[\x00-\x09\x0b-\x1f\x7f\u202e\u2028\u2029]", x)]
         )
-    if fmt in ("timeline", "tree", "importtime", "table"):
+    if fmt in ("timeline", "tree", "importtime", "table", "story"):
         assert "\\x1b[2J\\x1b]0;pwned\\x07" in ours  # shown, spelled out
     if fmt in ("timeline", "tree", "table"):
         assert "\\x1b[31m\\nsecond line" in ours  # a message's newline does not start a line of its own

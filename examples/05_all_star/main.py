@@ -1,10 +1,7 @@
 """`from x import *` copies the names in x.__all__, or, without __all__, every name not starting with _."""
 
-import plain  # noqa: F401
-import shapes  # noqa: F401  loaded first, so that the star imports below are cache hits the trace can explain
-
 before = set(globals()) | {"before"}
-from shapes import *  # noqa: E402, F403  shapes has __all__: only the names it lists
+from shapes import *  # noqa: E402, F403  the first import of shapes: it has __all__, only the names it lists
 
 print("from shapes import * copied:", sorted(set(globals()) - before))
 

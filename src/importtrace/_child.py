@@ -83,7 +83,7 @@ def main() -> None:
     error: "Optional[BaseException]" = None
     exit_exc: "Optional[SystemExit]" = None
     try:
-        _run(mode, target, abspath, globals_, skip_first_line="x" in options)
+        _run(mode, target, abspath, globals_, skip_first_line="x" in options, compiled=program)
     except SystemExit as exc:
         exit_exc = exc
     except BaseException as exc:
@@ -317,9 +317,15 @@ def _main_importer(path: str) -> "Any":
         return None
 
 
-def _run(mode: str, target: str, abspath: str, globals_: "dict[str, Any]", skip_first_line: bool) -> None:
+def _run(
+    mode: str, target: str, abspath: str, globals_: "dict[str, Any]", skip_first_line: bool, compiled: "dict[str, Any]"
+) -> None:
+    """Run the program as python would; compiled["compile"]: how long compiling a script or -c code took
+    (python compiles the file it runs on every run: it is never cached)."""
     if mode == "code":
+        t0 = backend.clock()
         code = compile(target, "<string>", "exec")
+        compiled["compile"] = backend.clock() - t0
         _register_source(code, target)
         exec(code, globals_)
     elif mode == "module":
@@ -340,7 +346,9 @@ def _run(mode: str, target: str, abspath: str, globals_: "dict[str, Any]", skip_
             globals_["__loader__"] = _external.SourcelessFileLoader("__main__", abspath)
         else:
             globals_["__loader__"] = _external.SourceFileLoader("__main__", abspath)
+            t0 = backend.clock()
             code = compile(source, abspath, "exec", dont_inherit=True)
+            compiled["compile"] = backend.clock() - t0
         globals_["__file__"] = abspath
         globals_["__cached__"] = None
         exec(code, globals_)

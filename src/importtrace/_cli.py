@@ -144,8 +144,8 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         "--format",
         default="auto",
         metavar="FORMAT",
-        help="auto (default: timeline, or summary past %d events), summary, timeline, tree, table, jsonl, "
-        "chrome, importtime, mermaid, html" % AUTO_LIMIT,
+        help="auto (default: timeline, or summary past %d events), summary, timeline, story, tree, table, "
+        "jsonl, chrome, importtime, mermaid, html" % AUTO_LIMIT,
     )
     out.add_argument(
         "--color",
@@ -522,7 +522,8 @@ def run_program(
     _check_target(mode, target)
     prepare = (lambda: _prepare(ns.format)) if report else None
     follow = not getattr(ns, "no_follow", False)
-    trace, status = trace_program(mode, target, program_args, stream_path, bool(ns.explain), prepare, follow)
+    explain = bool(ns.explain) or ns.format == "story"  # the story tells what explain records
+    trace, status = trace_program(mode, target, program_args, stream_path, explain, prepare, follow)
     if trace is not None and trace.header.get("complete") is False:
         print(
             "%s: the program ended abruptly (status %d); the trace was recovered from the stream file "

@@ -172,7 +172,7 @@ def run(shell: Any, code: str, ns: argparse.Namespace) -> tuple[TraceReport | No
     if compiled is None:
         return None, None
     value = None
-    recording = importtrace.trace(explain=bool(ns.explain)).start()
+    recording = importtrace.trace(explain=bool(ns.explain) or ns.format == "story").start()
     try:
         value = execute(shell, *compiled)
     except SystemExit:
@@ -187,11 +187,16 @@ def run(shell: Any, code: str, ns: argparse.Namespace) -> tuple[TraceReport | No
     finally:
         recording.stop()
     trace = recording.trace if ns.all else cell_only(recording.trace)
+    cells = cell_numbers(shell, trace)
+    if cells:
+        trace.header["cells"] = cells
+    explained = EXPLAINED.setdefault(id(shell), set())  # a concept is explained in full once per session
+    before = set(explained)
     try:
-        text = render(trace, ns.format, **options)
+        text = render(trace, ns.format, **options, explained=explained)
         plain = text
         if options.get("color") or options.get("width") is not None:  # HTML wants neither
-            plain = render(trace, ns.format, **dict(options, color=False, width=None))
+            plain = render(trace, ns.format, **dict(options, color=False, width=None, explained=before))
     except RenderError as exc:
         raise UsageError("%s: %s" % (_PROG, exc)) from None
     why = "".join(_cli.why_text(trace, module) for module in ns.why)
@@ -242,6 +247,20 @@ def _html(text: str, format: str) -> str:
     return '<pre class="importtrace" style="font-size:12px;line-height:1.3">%s</pre>' % html.escape(text)
 
 
+def cell_numbers(shell: Any, trace: Trace) -> dict[str, int]:
+    """The cells the trace's places are in: their file name (as IPython compiled them) -> their number,
+    so that the report says `In [3], line 2` as the prompt does."""
+    known = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    if not isinstance(known, dict):
+        return {}
+    cells: dict[str, int] = {}
+    for e in trace.events:
+        file = e.file
+        if file is not None and file not in cells and isinstance(known.get(file), int):
+            cells[file] = known[file]
+    return cells
+
+
 def cell_only(trace: Trace) -> Trace:
     """The events of trace that the cell's code caused: without the imports IPython's own modules made
     while running it (and everything nested in them)."""
@@ -261,8 +280,13 @@ def _machinery(importer: str | None) -> bool:
     return importer is not None and importer.partition(".")[0] in MACHINERY
 
 
+#: per shell (by id): the concepts its reports have explained in full, and the sys.path they listed
+EXPLAINED: dict[int, set[str]] = {}
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """Called by ``%load_ext importtrace``: registers the magics."""
+    EXPLAINED.pop(id(ipython), None)
     ipython.register_magics(ImporttraceMagics)
 
 

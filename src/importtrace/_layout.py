@@ -26,9 +26,10 @@ L_SEARCH, L_ORIGIN, L_LOADER, L_TYPE, L_REPLACED, L_NAMESPACE, L_LAZY, L_OBSERVE
 # L_ALIAS: for an entry that appeared in sys.modules without a load, the name of the module it is
 # another name for, or "<TYPE>" for an object that is not a module
 # hit: a module served from sys.modules
-H_FROMLIST, H_LEVEL, H_VIA, H_PARTIAL, H_WAITED, H_MISSING, H_COUNT, H_ERROR = range(10, 18)
+H_FROMLIST, H_LEVEL, H_VIA, H_PARTIAL, H_WAITED, H_MISSING, H_COUNT, H_ERROR, H_DETAILS = range(10, 19)
 # H_ERROR: a request that sys.modules itself refused (None stored under the name)
+# *_DETAILS: facts recorded only with --explain (``_policy``), a dict or None
 # reload: importlib.reload and what it changed
 R_SEARCH, R_ERROR, R_ADDED, R_REMOVED, R_REBOUND, R_UNCHANGED, R_STALE, R_DETAILS = range(10, 18)
 
-SIZES = {"search": 21, "load": 21, "hit": 18, "reload": 18}
+SIZES = {"search": 21, "load": 21, "hit": 19, "reload": 18}

@@ -30,6 +30,8 @@ KIND_FIELDS = {
         "ahead",
         "shadows",
         "sys_path",
+        "namespace_path",
+        "statement",
         "error",
     ),
     "load": (
@@ -45,10 +47,43 @@ KIND_FIELDS = {
         "lazy",
         "unfinished",
         "bytecode",
+        "pyc",
+        "pyc_check",
+        "source_newer",
+        "pyc_write",
+        "star",
+        "star_all",
+        "star_skipped",
         "error",
     ),
-    "hit": ("fromlist", "level", "count", "via", "partial", "waited", "missing", "error"),
-    "reload": ("added", "removed", "rebound", "unchanged", "stale", "search", "bytecode", "error"),
+    "hit": (
+        "fromlist",
+        "level",
+        "count",
+        "via",
+        "partial",
+        "waited",
+        "missing",
+        "statement",
+        "star",
+        "star_all",
+        "star_skipped",
+        "error",
+    ),
+    "reload": (
+        "added",
+        "removed",
+        "rebound",
+        "unchanged",
+        "stale",
+        "search",
+        "bytecode",
+        "pyc",
+        "pyc_check",
+        "source_newer",
+        "pyc_write",
+        "error",
+    ),
 }
 _ALL_FIELDS = COMMON_FIELDS + tuple(sorted({f for fs in KIND_FIELDS.values() for f in fs}))
 _DEFAULTS: "dict[str, Any]" = {
@@ -136,6 +171,8 @@ class Event:
     ahead: "Optional[list[str]]" = None
     shadows: "Optional[list[str]]" = None
     sys_path: "Optional[list[str]]" = None
+    namespace_path: "Optional[list[str]]" = None
+    statement: "Optional[str]" = None
     error: "Optional[dict[str, str]]" = None
     module_type: "Optional[str]" = None
     self_duration: "Optional[int]" = None
@@ -146,6 +183,13 @@ class Event:
     lazy: bool = False
     unfinished: bool = False
     bytecode: "Optional[str]" = None
+    pyc: "Optional[str]" = None
+    pyc_check: "Optional[str]" = None
+    source_newer: "Optional[bool]" = None
+    pyc_write: "Optional[str]" = None
+    star: "Optional[list[str]]" = None
+    star_all: "Optional[bool]" = None
+    star_skipped: "Optional[list[str]]" = None
     fromlist: "Sequence[str]" = ()
     level: int = 0
     count: int = 1
@@ -619,6 +663,7 @@ def _build(
             e.fromlist, e.level, e.via, e.partial, e.waited = list(r[10]), r[11], r[12], r[13], r[14]
             e.missing = None if r[15] is None else list(r[15])
             e.count, e.error = r[16], _error(r[17])
+            _hit_details(e, r[18])
         elif kind == "search":
             e.reason, e.finder, e.found, e.origin, e.loader = r[10], r[12], r[13], r[14], r[15]
             e.path = None if r[11] is None else list(r[11])
@@ -626,11 +671,12 @@ def _build(
             e.ahead = None if r[19] is None else list(r[19])
             details = r[20] or {}
             e.shadows, e.sys_path = details.get("shadows"), _list(details.get("sys_path"))
+            e.namespace_path, e.statement = _list(details.get("namespace_path")), details.get("statement")
             asked[e.id] = e.where, e.importer
         elif kind == "load":
             e.search, e.origin, e.loader, e.module_type = r[10], r[11], r[12], r[13]
             e.replaced, e.namespace, e.lazy, e.observed, e.error = r[14], r[15], r[16], r[17], _error(r[18])
-            e.bytecode = (r[19] or {}).get("bytecode")
+            _load_details(e, r[19])
             e.alias = r[20]
             e.unfinished = r[5] is None and r[17]
             if e.search is not None and e.where is None and e.importer is None:
@@ -639,10 +685,34 @@ def _build(
         else:
             e.search, e.error = r[10], _error(r[11])
             e.added, e.removed, e.rebound, e.unchanged, e.stale = (list(x or ()) for x in r[12:17])
-            e.bytecode = (r[17] or {}).get("bytecode")
+            _load_details(e, r[17])
             e.self_duration = None
         append(e)
     return out
+
+
+def _load_details(e: "Event", details: "Optional[dict[str, Any]]") -> None:
+    """A load's or reload's --explain facts (see record._policy.load_details and star_details)."""
+    if not details:
+        e.bytecode = e.pyc = e.pyc_check = e.source_newer = e.pyc_write = None
+        if e.kind == "load":
+            e.star = e.star_all = e.star_skipped = None
+        return
+    get = details.get
+    e.bytecode, e.pyc, e.pyc_check, e.source_newer = get("bytecode"), get("pyc"), get("pyc_check"), get("source_newer")
+    e.pyc_write = get("pyc_write")
+    if e.kind == "load":
+        e.star, e.star_all, e.star_skipped = _list(get("star")), get("star_all"), _list(get("star_skipped"))
+
+
+def _hit_details(e: "Event", details: "Optional[dict[str, Any]]") -> None:
+    get = (details or {}).get
+    e.statement, e.star, e.star_all, e.star_skipped = (
+        get("statement"),
+        _list(get("star")),
+        get("star_all"),
+        _list(get("star_skipped")),
+    )
 
 
 def _error(error: "Optional[tuple[str, str]]") -> "Optional[dict[str, str]]":
@@ -666,8 +736,24 @@ _OPTIONAL_STR = (
     "via",
     "bytecode",
     "alias",
+    "statement",
+    "pyc",
+    "pyc_check",
+    "pyc_write",
 )
-_OPTIONAL_BOOL = ("found", "package", "namespace", "replaced", "observed", "lazy", "unfinished", "partial", "waited")
+_OPTIONAL_BOOL = (
+    "found",
+    "package",
+    "namespace",
+    "replaced",
+    "observed",
+    "lazy",
+    "unfinished",
+    "partial",
+    "waited",
+    "source_newer",
+    "star_all",
+)
 _STR_LISTS = (
     "fromlist",
     "added",
@@ -680,6 +766,9 @@ _STR_LISTS = (
     "shadows",
     "missing",
     "sys_path",
+    "namespace_path",
+    "star",
+    "star_skipped",
 )
 _EXPECTED = {
     **{f: ("int", "an integer or null") for f in _OPTIONAL_INT},

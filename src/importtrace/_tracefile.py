@@ -63,16 +63,18 @@ def dump(trace: Trace, out: IO[str]) -> None:
 _TEMPLATES = {
     "hit": '{"id":%d,"kind":"hit","name":%s,"start":%d,"duration":%s,"pid":%s,"thread":%d,"parent":%s,"importer":%s,'
     '"where":%s,"fromlist":%s,"level":%d,"count":%d,"via":%s,"partial":%s,"waited":%s,"missing":%s,'
-    '"error":%s}\n',
+    '"statement":%s,"star":%s,"star_all":%s,"star_skipped":%s,"error":%s}\n',
     "search": '{"id":%d,"kind":"search","name":%s,"start":%d,"duration":%s,"pid":%s,"thread":%d,"parent":%s,'
     '"importer":%s,"where":%s,"reason":%s,"finder":%s,"found":%s,"origin":%s,"loader":%s,"package":%s,'
-    '"namespace":%s,"path":%s,"ahead":%s,"shadows":%s,"sys_path":%s,"error":%s}\n',
+    '"namespace":%s,"path":%s,"ahead":%s,"shadows":%s,"sys_path":%s,"namespace_path":%s,"statement":%s,'
+    '"error":%s}\n',
     "load": '{"id":%d,"kind":"load","name":%s,"start":%d,"duration":%s,"pid":%s,"thread":%d,"parent":%s,"importer":%s,'
     '"where":%s,"origin":%s,"loader":%s,"module_type":%s,"self_duration":%s,"search":%s,"replaced":%s,'
-    '"observed":%s,"alias":%s,"namespace":%s,"lazy":%s,"unfinished":%s,"bytecode":%s,"error":%s}\n',
+    '"observed":%s,"alias":%s,"namespace":%s,"lazy":%s,"unfinished":%s,"bytecode":%s,"pyc":%s,"pyc_check":%s,'
+    '"source_newer":%s,"pyc_write":%s,"star":%s,"star_all":%s,"star_skipped":%s,"error":%s}\n',
     "reload": '{"id":%d,"kind":"reload","name":%s,"start":%d,"duration":%s,"pid":%s,"thread":%d,"parent":%s,'
     '"importer":%s,"where":%s,"added":%s,"removed":%s,"rebound":%s,"unchanged":%s,"stale":%s,"search":%s,'
-    '"bytecode":%s,"error":%s}\n',
+    '"bytecode":%s,"pyc":%s,"pyc_check":%s,"source_newer":%s,"pyc_write":%s,"error":%s}\n',
 }
 
 
@@ -102,6 +104,11 @@ def _lines(records: list[tuple[Any, ...]], t0: int, pid: int | None = None) -> l
         return "null" if value is None else encode({"type": value[0], "message": value[1]})
 
     flag = {True: "true", False: "false", None: "null"}
+
+    def pyc(get: Any) -> tuple[str, ...]:  # a load's or reload's bytecode facts (--explain)
+        newer = get("source_newer")
+        return (text(get("bytecode")), text(get("pyc")), text(get("pyc_check")), flag[newer], text(get("pyc_write")))
+
     nested: dict[int, int] = {}
     for r in records:
         if r[0] != "hit" and r[2] is not None and r[5] is not None:
@@ -129,26 +136,29 @@ def _lines(records: list[tuple[Any, ...]], t0: int, pid: int | None = None) -> l
         importer = text(r[9])
         if kind == "hit":
             fromlist = seq(r[10]) if r[10] else "[]"
-            tail = (fromlist, r[11], r[16], text(r[12]), flag[r[13]], flag[r[14]], seq(r[15]), error(r[17]))
-            append(hit % (*head, importer, where, *tail))
+            tail = (fromlist, r[11], r[16], text(r[12]), flag[r[13]], flag[r[14]], seq(r[15]))
+            get = (r[18] or {}).get
+            more = (text(get("statement")), seq(get("star")), flag[get("star_all")], seq(get("star_skipped")))
+            append(hit % (*head, importer, where, *tail, *more, error(r[17])))
         elif kind == "search":
-            details = r[20] or {}
+            get = (r[20] or {}).get
             asked[r[1]] = (importer, where)
             tail = (text(r[10]), text(r[12]), flag[r[13]], text(r[14]), text(r[15]), flag[r[16]], flag[r[17]])
-            more = (seq(r[11]), seq(r[19]), seq(details.get("shadows")), seq(details.get("sys_path")), error(r[18]))
-            append(search % (*head, importer, where, *tail, *more))
+            more = (seq(r[11]), seq(r[19]), seq(get("shadows")), seq(get("sys_path")), seq(get("namespace_path")))
+            append(search % (*head, importer, where, *tail, *more, text(get("statement")), error(r[18])))
         elif kind == "load":
             if r[10] is not None and r[7] is None and r[9] is None:  # a load's asker is its search's
                 importer, where = asked.get(r[10], ("null", "null"))
             self_duration = "null" if duration is None else str(max(0, duration - nested.get(r[1], 0)))
             tail = (text(r[11]), text(r[12]), text(r[13]), self_duration, other(r[10]), flag[r[14]], flag[r[17]])
             more = (text(r[20]), flag[r[15]], flag[r[16]], flag[r[5] is None and r[17]])
-            bytecode = text((r[19] or {}).get("bytecode"))
-            append(load % (*head, importer, where, *tail, *more, bytecode, error(r[18])))
+            get = (r[19] or {}).get
+            star = (seq(get("star")), flag[get("star_all")], seq(get("star_skipped")))
+            append(load % (*head, importer, where, *tail, *more, *pyc(get), *star, error(r[18])))
         else:
             lists = tuple(seq(x or ()) for x in r[12:17])
-            bytecode = text((r[17] or {}).get("bytecode"))
-            append(reload % (*head, importer, where, *lists, other(r[10]), bytecode, error(r[11])))
+            get = (r[17] or {}).get
+            append(reload % (*head, importer, where, *lists, other(r[10]), *pyc(get), error(r[11])))
     return out
 
 

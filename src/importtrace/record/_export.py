@@ -156,6 +156,22 @@ def stdlib_dir() -> "Optional[str]":
     return str(_external._path_split(codecs_file)[0]) if codecs_file else None
 
 
+def pythonpath() -> "Optional[list[str]]":
+    """The PYTHONPATH entries Python put on sys.path, as it put them (absolute), or None when it has none or
+    the interpreter ignores the environment (-E, -I)."""
+    if sys.flags.ignore_environment:
+        return None
+    environ = getattr(_external._os, "environ", {})
+    raw = environ.get(b"PYTHONPATH") if b"PYTHONPATH" in environ else environ.get("PYTHONPATH")
+    if not raw:
+        return None
+    if type(raw) is bytes:
+        raw = raw.decode(sys.getfilesystemencoding(), "surrogateescape")
+    here = cwd() or ""
+    sep = ";" if sys.platform == "win32" else ":"
+    return [p if _external._path_isabs(p) else _external._path_join(here, p) for p in raw.split(sep) if p]
+
+
 def cwd() -> "Optional[str]":
     try:
         return str(_external._os.getcwd())  # posix: `os` itself is not loaded under python -S

@@ -104,8 +104,8 @@ class ImporttraceFinder:
         rec[S_PATH] = _policy.path_tuple(path)
         rec[S_AHEAD] = ahead
         rec[S_NAMESPACE] = False
-        if R.details and path is None:
-            rec[S_DETAILS] = {"sys_path": _policy.sys_path()}
+        if R.details:
+            rec[S_DETAILS] = _policy.search_details(path, code, lasti)
         R.began(rec)
         spec = None
         try:
@@ -138,6 +138,8 @@ class ImporttraceFinder:
             if loader is None and locations is not None:
                 rec[S_NAMESPACE] = True
                 rec[S_LOADER] = "NamespaceLoader"
+                if R.details:
+                    rec[S_DETAILS] = _policy.namespace_details(rec[S_DETAILS], locations)
             elif loader is not None:
                 rec[S_LOADER] = _policy.type_name(loader)
             if reason != "probe":
@@ -269,6 +271,8 @@ class _Proxy:
 
     def _close(self, rec: "Record", module: "Any", exc: "Optional[BaseException]") -> None:
         name = rec[NAME]
+        if R.details:
+            _policy.load_done(rec[R_DETAILS if rec[0] == "reload" else L_DETAILS])
         if R.loading.get(name) == _get_ident():
             del R.loading[name]
         if rec[0] == "reload":
@@ -315,8 +319,11 @@ class _Legacy(_Proxy):
 
     def load_module(self, fullname: str) -> "Any":
         rec = self._open()
-        if rec[0] == "reload" and id(rec) in _by_proxy and id(rec) not in _snapshots:
-            _snapshots[id(rec)] = _policy.snapshot(_modules_get(fullname))
+        if rec[0] == "reload":
+            if id(rec) in _by_proxy and id(rec) not in _snapshots:
+                _snapshots[id(rec)] = _policy.snapshot(_modules_get(fullname))
+            if R.details:
+                rec[R_DETAILS] = _policy.load_details(self._spec, self._real)
         elif rec[0] == "load":
             R.loading[fullname] = _get_ident()
         try:

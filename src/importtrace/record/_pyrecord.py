@@ -13,7 +13,7 @@ import marshal
 import sys
 import time
 
-from .._layout import H_COUNT, H_ERROR, H_MISSING, ID, NAME, SIZES, T1
+from .._layout import H_COUNT, H_DETAILS, H_ERROR, H_MISSING, ID, L_DETAILS, NAME, SIZES, T1, THREAD
 from . import _export, _policy
 
 TYPE_CHECKING = False
@@ -233,13 +233,36 @@ def import_hook(name: str, globals: "Any" = None, locals: "Any" = None, fromlist
         return _orig_import(name, locals=locals, fromlist=fromlist, level=level)
     hit = _prepare_import(name, globals, fromlist, level, f)
     if hit is None:
+        if details and _star(fromlist):
+            return _star_miss(name, globals, locals, fromlist, level)
         return _orig_import(name, globals, locals, fromlist, level)
     try:
         module = _orig_import(name, globals, locals, fromlist, level)
     except BaseException as exc:
         end_hit(hit, exc)
         raise
-    end_hit(hit, None)
+    end_hit(hit, None, module)
+    return module
+
+
+def _star(fromlist: "Any") -> bool:
+    """Whether a from-list (a tuple or list of str, nothing else is looked into) asks for *."""
+    return type(fromlist) in (tuple, list) and all(type(x) is str for x in fromlist) and "*" in fromlist
+
+
+def _star_miss(name: str, globals: "Any", locals: "Any", fromlist: "Any", level: int) -> "Any":
+    """`from m import *` for a module not loaded yet, with --explain: what it binds goes on m's load."""
+    absname = None
+    if type(name) is str and type(level) is int:
+        absname = name if level == 0 else _policy.resolve(name, globals, level)
+    records, start = log, len(log)
+    module = _orig_import(name, globals, locals, fromlist, level)
+    if absname and records is log:
+        number = threads.get(_get_ident())
+        for rec in log[start:]:
+            if rec[0] == "load" and rec[NAME] == absname and rec[THREAD] == number:
+                rec[L_DETAILS] = _policy.star_details(module, rec[L_DETAILS])
+                break
     return module
 
 
@@ -314,7 +337,10 @@ def start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: in
         if asked is None:
             # The import system's own requests are not the program's.  A record that is never exported
             # (it holds the code object, so id(code) stays its) keeps the hot path counting it.
-            sites[site] = ["hit", 0, None, 0, 0, 0, absname, code, lasti, None, (), 0, via, False, False, None, 1, None]
+            sites[site] = [
+                *("hit", 0, None, 0, 0, 0, absname, code, lasti, None),
+                *((), 0, via, False, False, None, 1, None, None),
+            ]
             return None
         code, lasti, importer = asked
         if code is not None:
@@ -358,6 +384,8 @@ def start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: in
     if fromlist and type(fromlist) in (tuple, list) and all(type(x) is str for x in fromlist):
         names = tuple(fromlist)  # never iterate or str() other objects: that could change them
     hit[10:18] = [names, level, via, partial, waited, None, 1, None]
+    if details:
+        hit[H_DETAILS] = _policy.hit_details(code, lasti)
     if partial or waited:
         _partials[(id(code), lasti, key, partial)] = hit
     else:
@@ -368,8 +396,10 @@ def start_hit(key: str, absname: str, f: "FrameType", fromlist: "Any", level: in
     return hit
 
 
-def end_hit(hit: "Record", exc: "Optional[BaseException]") -> None:
-    """Close a hit record after the original import function returned (or raised exc)."""
+def end_hit(hit: "Record", exc: "Optional[BaseException]", module: "Any" = None) -> None:
+    """Close a hit record after the original import function returned module (or raised exc)."""
+    if details and exc is None and "*" in hit[10]:
+        hit[H_DETAILS] = _policy.star_details(module, hit[H_DETAILS])
     if exc is not None:
         if _modules_get(hit[NAME], _MISSING) is None:  # None in sys.modules: the import was refused
             hit[H_ERROR] = _policy.describe(exc)

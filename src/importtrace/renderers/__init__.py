@@ -31,15 +31,23 @@ FORMATS = {
     "importtime": "importtrace.renderers.importtime",
     "mermaid": "importtrace.renderers.mermaid",
     "html": "importtrace.renderers.html",
+    "story": "importtrace.renderers.story",
 }
 
 #: formats that show each process of a trace in its own section, and formats that show one process (the
 #: program's, unless the pid option names another)
-SECTIONED = ("timeline", "tree", "table")
+SECTIONED = ("timeline", "story", "tree", "table")
 ONE_PROCESS = ("importtime", "mermaid", "html")
 
 #: display options (the filters are in importtrace._filters.FILTER_OPTIONS) and their defaults
-DISPLAY_OPTIONS: dict[str, Any] = {"color": False, "width": None, "style": "simple", "top": 15, "explain": False}
+DISPLAY_OPTIONS: dict[str, Any] = {
+    "color": False,
+    "width": None,
+    "style": "simple",
+    "top": 15,
+    "explain": False,
+    "explained": None,
+}
 
 
 class RenderError(ValueError):
@@ -125,6 +133,8 @@ def _display_options(options: dict[str, Any]) -> dict[str, Any]:
         raise RenderError("style must be the name of a table style, not %r" % (out["style"],))
     if not _is_int(out["top"]) or out["top"] < 1:
         raise RenderError("top must be a whole number >= 1, not %r" % (out["top"],))
+    if out["explained"] is not None and not isinstance(out["explained"], set):
+        raise RenderError("explained must be a set (of the concepts already explained), not %r" % (out["explained"],))
     return out
 
 

@@ -28,6 +28,9 @@ class Facts:
         self._here = os.path.join(cwd, "") if isinstance(cwd, str) and cwd else None
         self._paths: dict[str, str] = {}
         self.cycles = cycles(trace)
+        cells = trace.header.get("cells")
+        self._cells: dict[str, object] = cells if isinstance(cells, dict) else {}
+        self._main_name = _main_name(trace)
 
     def cycle(self, e: Event) -> str | None:
         """For a hit that closed a circular import: the module that was still initialising."""
@@ -41,6 +44,24 @@ class Facts:
             out = esc(path[len(here) :] if here is not None and path.startswith(here) else path)
             self._paths[path] = out
         return out
+
+    def place(self, where: str | None) -> str:
+        """A place ('file:line') as people read it: 'main.py line 3', or 'In [3], line 2' for a notebook cell
+        (the header's ``cells`` maps a cell's file name to its number)."""
+        if not where:
+            return "?"
+        file, _, line = where.rpartition(":")
+        cell = self._cells.get(file)
+        if cell is not None:
+            return "In [%s], line %s" % (esc(str(cell)), esc(line))
+        return "%s line %s" % (self.path(file), esc(line))
+
+    def module_name(self, importer: str | None) -> str | None:
+        """The importer's real module name: for the __main__ of `python -m pkg.mod`, pkg.mod (or
+        pkg.__main__ when -m ran a package), which its relative imports count from."""
+        if importer == "__main__" and self._main_name:
+            return self._main_name
+        return importer
 
     def status(self, e: Event) -> tuple[str, str] | None:
         """The word that must never be hidden (and its colour), or None for an event that went fine."""
@@ -179,7 +200,11 @@ class Facts:
             return []
         parts: Parts = [(lead + esc(e.importer or "?"), TEXT)]
         if e.where:
-            at = self.path(e.where)
+            file = e.where.rpartition(":")[0]
+            if file in self._cells:
+                at = self.place(e.where)
+            else:
+                at = self.path(e.where)
             if lines:
                 at += "".join(",%s" % n for n in lines if n is not None)
             parts.append((" at ", TEXT))
@@ -205,8 +230,22 @@ class Facts:
         fromlist: list[str] = []
         for h in hits:
             fromlist.extend(n for n in h.fromlist if n not in fromlist)
-        module = _relative(name, e.level, e.importer) if e.level else name
+        module = _relative(name, e.level, self.module_name(e.importer)) if e.level else name
         return esc("from %s import %s" % (module, ", ".join(fromlist)))
+
+
+def _main_name(trace: Trace) -> str | None:
+    """The module name __main__ stands for under `python -m`: the target, or target.__main__ when the
+    target is a package run through its __main__.py."""
+    program = trace.header.get("program")
+    if not isinstance(program, dict) or program.get("mode") != "module":
+        return None
+    target = program.get("target")
+    if not isinstance(target, str) or not target:
+        return None
+    if any(e.kind == "search" and e.found and e.name == target + ".__main__" for e in trace.events):
+        return target + ".__main__"
+    return target
 
 
 def _relative(name: str, level: int, importer: str | None) -> str:

@@ -36,7 +36,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     if options.get("explain"):
         from .._explain import Explainer
 
-        explainer = Explainer(trace, facts)
+        explainer = Explainer(trace, facts, options.get("explained"))
         out.extend(_preamble(explainer, width, color))
     if not events:
         out.append("(no events)")

@@ -15,6 +15,11 @@ from .._trace import Event, Trace
 from ._describe import Facts, Parts
 from ._structure import node_children
 from ._text import EXTRA, PATH, TEXT, esc, fit, ms, paint, plural
+from .timeline import _wrap
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._explain import Explainer
 
 _COL = 9
 
@@ -34,12 +39,18 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
         ms(trace.duration),
     )
     out = [paint(title, "bold", color)]
+    explainer: Explainer | None = None
+    if options.get("explain"):
+        from .._explain import Explainer
+
+        explainer = Explainer(trace, facts, options.get("explained"), jargon=False)
+        out.extend(_preamble(explainer, width, color))
     lines = list(_walk(trace, facts))
     if not lines:
         out.append("(no loads)")
         return "\n".join(out) + "\n"
     out.append(paint("%*s %*s  module" % (_COL, "self", _COL, "cumul"), "dim", color))
-    for e, guide in lines:
+    for e, guide, inner, more in lines:
         self_ns, cumul_ns = _times(trace, e)
         status = facts.status(e)
         name = esc(e.name)
@@ -64,11 +75,44 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
         if detail:
             line.append("  " + detail)
         out.append("".join(line).rstrip())
+        if explainer is not None:
+            lead = " " * (2 * _COL + 3) + inner + ("|   " if more else "    ")
+            out.extend(_tree_notes(explainer, trace, e, lead, width, color))
     return "\n".join(out) + "\n"
 
 
-def _walk(trace: Trace, facts: Facts) -> Iterator[tuple[Event, str]]:
-    """Pre-order (the order things began): each node with the guide drawn before its name."""
+def _preamble(explainer: Explainer, width: int | None, color: bool) -> list[str]:
+    """With explain: sys.path (as the notes number it) and what the two time columns mean."""
+    lines: list[str] = []
+    texts = [
+        *explainer.preamble(compact=True),
+        "self: the time in a module's own code (and finding it); cumul: with everything it imported",
+    ]
+    for text in texts:
+        lines.extend(paint(line, "dim", color) for line in _wrap(text, 0, width, 2))
+    return lines
+
+
+def _tree_notes(explainer: Explainer, trace: Trace, e: Event, lead: str, width: int | None, color: bool) -> list[str]:
+    """The notes of a node, under it: a load's with its search's first."""
+    notes = []
+    if e.kind == "load" and e.search is not None:
+        search = trace.event(e.search)
+        if search is not None:
+            notes.extend(explainer.notes([search]))
+    notes.extend(explainer.notes([e]))
+    lines: list[str] = []
+    for note in notes:
+        wrapped = [
+            lead + line for line in _wrap(("! " if note.warn else "- ") + note.text, 0, width and width - len(lead), 2)
+        ]
+        lines.extend(paint(line, "warn" if note.warn else "dim", color) for line in wrapped)
+    return lines
+
+
+def _walk(trace: Trace, facts: Facts) -> Iterator[tuple[Event, str, str, bool]]:
+    """Pre-order (the order things began): each node with the guide drawn before its name, the lead of
+    the lines below it, and whether nodes follow under it."""
 
     def is_node(e: Event) -> bool:
         kind = e.kind
@@ -87,10 +131,11 @@ def _walk(trace: Trace, facts: Facts) -> Iterator[tuple[Event, str]]:
         e = nodes[i]
         top = len(stack) == 1
         last = i == len(nodes) - 1
-        yield e, "" if top else lead + ("`-- " if last else "+-- ")
-        if e.kind in ("load", "reload"):
-            inner = "" if top else lead + ("    " if last else "|   ")
-            stack.append((node_children(trace, e, is_node), 0, inner))
+        inner = "" if top else lead + ("    " if last else "|   ")
+        below = node_children(trace, e, is_node) if e.kind in ("load", "reload") else []
+        yield e, "" if top else lead + ("`-- " if last else "+-- "), inner, bool(below)
+        if below:
+            stack.append((below, 0, inner))
 
 
 def _times(trace: Trace, e: Event) -> tuple[int | None, int | None]:

@@ -47,10 +47,11 @@ enum { K_SEARCH = 0, K_LOAD = 1, K_HIT = 2, K_RELOAD = 3 };
 #define T_OPEN INT64_MIN /* t1 of a record still in flight */
 
 /* The tail fields of searches, loads and reloads live in Rec.f, at these positions (the _layout position
- * minus 10; NULL stands for None).  A hit keeps its missing names and its error in f[H_MISSING], f[H_ERROR]. */
+ * minus 10; NULL stands for None).  A hit keeps its missing names, its error and its details (--explain)
+ * in f[H_MISSING], f[H_ERROR], f[H_DETAILS]. */
 enum { S_REASON, S_PATH, S_FINDER, S_FOUND, S_ORIGIN, S_LOADER, S_PACKAGE, S_NAMESPACE, S_ERROR, S_AHEAD,
        S_DETAILS, S_SIZE };
-enum { H_MISSING, H_ERROR };
+enum { H_MISSING, H_ERROR, H_DETAILS };
 #define FIELDS 11
 enum { L_SEARCH, L_ORIGIN, L_LOADER, L_TYPE, L_REPLACED, L_NAMESPACE, L_LAZY, L_OBSERVED, L_ERROR, L_DETAILS,
        L_ALIAS, L_SIZE };
@@ -157,7 +158,8 @@ typedef struct {
     /* _policy */
     PyObject *machinery; /* file name -> bool (shared with the Python side) */
     PyObject *p_asker, *p_resolve, *p_owner, *p_describe, *p_type_name, *p_module_type, *p_thread_name,
-        *p_path_tuple, *p_load_details, *p_snapshot, *p_changes, *p_shadow_note, *p_sys_path, *p_find_spec_legacy,
+        *p_path_tuple, *p_load_details, *p_load_done, *p_search_details, *p_namespace_details, *p_hit_details,
+        *p_star_details, *p_snapshot, *p_changes, *p_shadow_note, *p_find_spec_legacy,
         *default_clock;
     long import_name; /* the IMPORT_NAME opcode */
 } Recorder;

@@ -263,6 +263,15 @@ proxy_close(Proxy *self, Py_ssize_t index, PyObject *module, int failed)
     }
     Py_XDECREF(me);
     PyErr_Clear();
+    if (R->details) {
+        PyObject *details = Py_NewRef(rec_get_extra(R, index, R->recs[index].kind == K_RELOAD ? R_DETAILS : L_DETAILS));
+        PyObject *done = PyObject_CallOneArg(R->p_load_done, details);
+        Py_DECREF(details);
+        if (done == NULL) {
+            rec_note_internal(R, "recording a field");
+        }
+        Py_XDECREF(done);
+    }
     if (R->recs[index].kind == K_RELOAD) {
         rec_set_marker(R, index, 0);
         if (self->by_proxy) {
@@ -852,6 +861,15 @@ finder_find_spec(Finder *self, PyObject *const *args, Py_ssize_t nargs, PyObject
         PyErr_Clear();
     }
     Py_ssize_t index = rec_new(R, K_SEARCH, fullname, code, lasti, importer);
+    PyObject *details = NULL;
+    if (index >= 0 && R->details) {
+        PyObject *at = PyLong_FromLong(lasti);
+        details = at ? PyObject_CallFunctionObjArgs(R->p_search_details, path, code ? code : Py_None, at, NULL) : NULL;
+        Py_XDECREF(at);
+        if (details == NULL) {
+            rec_note_internal(R, "recording a field");
+        }
+    }
     Py_XDECREF(code);
     Py_XDECREF(importer);
     if (index < 0) {
@@ -869,9 +887,8 @@ finder_find_spec(Finder *self, PyObject *const *args, Py_ssize_t nargs, PyObject
     put(R, index, S_PATH, path_tuple(R, path));
     put(R, index, S_AHEAD, ahead ? ahead : Py_NewRef(Py_None));
     put(R, index, S_NAMESPACE, Py_NewRef(Py_False));
-    if (R->details && path == Py_None) {
-        PyObject *now = PyObject_CallNoArgs(R->p_sys_path);
-        put(R, index, S_DETAILS, now ? Py_BuildValue("{sN}", "sys_path", now) : NULL);
+    if (details != NULL) {
+        put(R, index, S_DETAILS, details);
     }
     rec_began(R, index);
     PyObject *spec = Py_NewRef(Py_None);
@@ -926,6 +943,10 @@ finder_find_spec(Finder *self, PyObject *const *args, Py_ssize_t nargs, PyObject
         if (loader == Py_None && locations != Py_None) {
             put(R, index, S_NAMESPACE, Py_NewRef(Py_True));
             put(R, index, S_LOADER, Py_NewRef(s_NamespaceLoader));
+            if (R->details) {
+                put(R, index, S_DETAILS, PyObject_CallFunctionObjArgs(R->p_namespace_details,
+                                                                      rec_get_extra(R, index, S_DETAILS), locations, NULL));
+            }
         }
         else if (loader != Py_None) {
             put(R, index, S_LOADER, rec_type_name(R, loader));

@@ -460,6 +460,15 @@ start_hit(Hook *self, PyObject *key, PyObject *absname, PyFrameObject *frame, Py
     if (!self->is_import_module && code != NULL && code_is_call(R, code, lasti)) {
         R->recs[index].flags |= F_CALL;
     }
+    if (R->details) {
+        PyObject *at = PyLong_FromLong(lasti);
+        PyObject *details = at ? PyObject_CallFunctionObjArgs(R->p_hit_details, code ? code : Py_None, at, NULL) : NULL;
+        Py_XDECREF(at);
+        if (details == NULL || rec_set_extra(R, index, H_DETAILS, details) < 0) {
+            CLEAR_ERROR();
+        }
+        Py_XDECREF(details);
+    }
     if (partial || waited) {
         PyObject *where = PyLong_FromSsize_t(index);
         if (where == NULL || PyDict_SetItem(R->partials, place, where) < 0) {
@@ -495,6 +504,49 @@ done:
     return result;
 }
 
+/* Whether a hit record's from-list asks for *. */
+static int
+from_has_star(Rec *r)
+{
+    for (int i = 0; i < r->nfrom; i++) {
+        if (PyUnicode_CompareWithASCIIString(r->from[i], "*") == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether a from-list (a tuple or list of str; nothing else is looked into) asks for *, as _pyrecord._star. */
+static int
+fromlist_has_star(PyObject *fromlist)
+{
+    if (fromlist == NULL || !(PyTuple_CheckExact(fromlist) || PyList_CheckExact(fromlist))) {
+        return 0;
+    }
+    int star = 0;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(fromlist); i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(fromlist, i);
+        if (!PyUnicode_CheckExact(item)) {
+            return 0;
+        }
+        star |= PyUnicode_CompareWithASCIIString(item, "*") == 0;
+    }
+    return star;
+}
+
+/* With --explain: add what `from ... import *` bound from module to the record's details (field). */
+static void
+add_star(Recorder *R, Py_ssize_t index, int field, PyObject *module)
+{
+    PyObject *before = Py_NewRef(rec_get_extra(R, index, field));
+    PyObject *details = PyObject_CallFunctionObjArgs(R->p_star_details, module, before, NULL);
+    Py_DECREF(before);
+    if (details == NULL || rec_set_extra(R, index, field, details) < 0) {
+        CLEAR_ERROR();
+    }
+    Py_XDECREF(details);
+}
+
 /* Close a hit record after the original function returned (result) or raised (result NULL). */
 static void
 end_hit(Recorder *R, Opened *opened, PyObject *result)
@@ -503,12 +555,21 @@ end_hit(Recorder *R, Opened *opened, PyObject *result)
         return; /* the trace stopped meanwhile: that record is gone */
     }
     Py_ssize_t index = opened->index;
-    if (result != NULL && !(R->recs[index].flags & F_PARTIAL && R->recs[index].nfrom)) {
+    int star = R->details && result != NULL && from_has_star(&R->recs[index]);
+    if (result != NULL && !star && !(R->recs[index].flags & F_PARTIAL && R->recs[index].nfrom)) {
         rec_end(R, index); /* the common case: nothing more to note */
         return;
     }
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
+    if (star) {
+        add_star(R, index, H_DETAILS, result);
+    }
+    if (result != NULL && !(R->recs[index].flags & F_PARTIAL && R->recs[index].nfrom)) {
+        rec_end(R, index);
+        PyErr_Restore(type, value, tb);
+        return;
+    }
     PyObject *module = PyDict_GetItemWithError(PyImport_GetModuleDict(), opened->absname);
     CLEAR_ERROR();
     if (result == NULL) {
@@ -644,6 +705,9 @@ hook_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObje
     }
     Opened opened = {-1, 0, NULL, 0};
     Py_ssize_t requests = -1;
+    PyObject *star_name = NULL; /* with --explain, `from m import *` for m not loaded: what it binds goes on m's load */
+    Py_ssize_t star_from = 0;
+    uint64_t star_generation = 0;
     if (absname != NULL) {
         if (start_hit(self, a.name, absname, frame, (PyObject *)code, lasti, known_site, a.fromlist, level, &opened) < 0) {
             rec_note_internal(R, self->is_import_module ? "import_module hook" : "__import__ hook");
@@ -651,6 +715,11 @@ hook_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObje
         }
         else if (opened.miss) {
             requests = push_request(R, absname, frame, (PyObject *)code, lasti);
+            if (R->details && fromlist_has_star(a.fromlist)) {
+                star_name = Py_NewRef(absname);
+                star_from = R->len;
+                star_generation = R->generation;
+            }
         }
         Py_DECREF(absname);
     }
@@ -659,6 +728,23 @@ hook_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf, PyObje
     if (opened.index >= 0) {
         end_hit(R, &opened, result);
         Py_DECREF(opened.absname);
+    }
+    if (star_name != NULL) {
+        Thread *t = result != NULL && star_generation == R->generation ? rec_thread(R) : NULL;
+        for (Py_ssize_t i = star_from; t != NULL && i < R->len; i++) {
+            Rec *r = &R->recs[i];
+            if (r->kind == K_LOAD && r->thread == t->number && name_equal(r->name, star_name)) {
+                PyObject *type, *value, *tb;
+                PyErr_Fetch(&type, &value, &tb);
+                add_star(R, i, L_DETAILS, result);
+                PyErr_Restore(type, value, tb);
+                break;
+            }
+        }
+        if (result != NULL) {
+            CLEAR_ERROR();
+        }
+        Py_DECREF(star_name);
     }
     if (requests >= 0) {
         PyObject *type, *value, *tb;

@@ -59,7 +59,11 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     R->p_snapshot = policy_attr(policy, "snapshot");
     R->p_changes = policy_attr(policy, "changes");
     R->p_shadow_note = policy_attr(policy, "shadow_note");
-    R->p_sys_path = policy_attr(policy, "sys_path");
+    R->p_load_done = policy_attr(policy, "load_done");
+    R->p_search_details = policy_attr(policy, "search_details");
+    R->p_namespace_details = policy_attr(policy, "namespace_details");
+    R->p_hit_details = policy_attr(policy, "hit_details");
+    R->p_star_details = policy_attr(policy, "star_details");
     R->p_find_spec_legacy = policy_attr(policy, "find_spec_legacy");
     R->default_clock = policy_attr(policy, "DEFAULT_CLOCK");
     PyObject *opcode = policy_attr(policy, "IMPORT_NAME");
@@ -68,7 +72,8 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         || !R->sys_dict || !R->watch
         || !R->machinery || !R->p_asker || !R->p_resolve || !R->p_owner || !R->p_describe || !R->p_type_name
         || !R->p_module_type || !R->p_thread_name || !R->p_path_tuple || !R->p_load_details || !R->p_snapshot
-        || !R->p_changes || !R->p_shadow_note || !R->p_sys_path || !R->p_find_spec_legacy || !R->default_clock
+        || !R->p_changes || !R->p_shadow_note || !R->p_load_done || !R->p_search_details
+        || !R->p_namespace_details || !R->p_hit_details || !R->p_star_details || !R->p_find_spec_legacy || !R->default_clock
         || !opcode || !PyDict_Check(R->machinery)) {
         Py_XDECREF(opcode);
         Py_DECREF(R);
@@ -524,7 +529,11 @@ recorder_clear(Recorder *R)
     Py_CLEAR(R->p_snapshot);
     Py_CLEAR(R->p_changes);
     Py_CLEAR(R->p_shadow_note);
-    Py_CLEAR(R->p_sys_path);
+    Py_CLEAR(R->p_load_done);
+    Py_CLEAR(R->p_search_details);
+    Py_CLEAR(R->p_namespace_details);
+    Py_CLEAR(R->p_hit_details);
+    Py_CLEAR(R->p_star_details);
     Py_CLEAR(R->p_find_spec_legacy);
     Py_CLEAR(R->default_clock);
     return 0;

@@ -696,7 +696,7 @@ or_none(PyObject *obj)
 static PyObject *
 record_tuple(Rec *r, int line, PyObject *importer)
 {
-    Py_ssize_t tail = r->kind == K_HIT ? 8 : r->kind == K_RELOAD ? R_SIZE : S_SIZE;
+    Py_ssize_t tail = r->kind == K_HIT ? 9 : r->kind == K_RELOAD ? R_SIZE : S_SIZE;
     PyObject *t = PyTuple_New(10 + tail);
     if (t == NULL) {
         return NULL;
@@ -726,6 +726,7 @@ record_tuple(Rec *r, int line, PyObject *importer)
         PyTuple_SET_ITEM(t, 15, or_none(r->f ? r->f[H_MISSING] : NULL));
         PyTuple_SET_ITEM(t, 16, PyLong_FromSsize_t(r->count));
         PyTuple_SET_ITEM(t, 17, or_none(r->f ? r->f[H_ERROR] : NULL));
+        PyTuple_SET_ITEM(t, 18, or_none(r->f ? r->f[H_DETAILS] : NULL));
     }
     else {
         for (Py_ssize_t i = 0; i < tail; i++) {

@@ -1,0 +1,3 @@
+"""The tools package has no __all__."""
+
+NAME = "tools"

@@ -1,0 +1,1 @@
+"""tools.saw: never imported, so `from tools import *` does not bind it."""

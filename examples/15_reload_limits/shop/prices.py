@@ -1,0 +1,2 @@
+print("shop/prices.py runs")
+APPLE = 0.5

@@ -1,0 +1,5 @@
+"""app.helper."""
+
+
+def greet() -> str:
+    return "hello from app.helper"

@@ -1,0 +1,1 @@
+NAME = "video (extra/plugins/video.py)"

@@ -1,0 +1,3 @@
+import counter
+
+counter.bump()
