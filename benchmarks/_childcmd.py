@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 import importtrace
-from importtrace import _cli
+from importtrace.run import _cli
 
 
 def child_command(out: str, script: str, args: list[str]) -> list[str]:

@@ -62,8 +62,8 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
 
     begin = now()
     sys.path.insert(0, args[0])  # PKGDIR, as _boot.py does
-    from importtrace import _child
     from importtrace.record import _export, _session
+    from importtrace.run import _child
 
     del sys.path[0]
     add("import_importtrace", begin)

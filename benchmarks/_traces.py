@@ -144,7 +144,8 @@ def render(path: str, fmt: str) -> dict[str, Any]:
     result: dict[str, Any] = {"format": fmt}
     try:
         t0 = time.perf_counter()
-        from importtrace._tracefile import read
+        from importtrace._file import read
+
         from importtrace.renderers import render as render_trace
 
         t1 = time.perf_counter()

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 import importtrace
-from importtrace import TraceError, _fresh
-from importtrace._assertions import cycles
+from importtrace import TraceError
+from importtrace.integrations import _fresh
+from importtrace.rules._assertions import cycles
 
 from .conftest import Project
 
@@ -128,10 +129,10 @@ def test_helpers_take_a_stopped_recording_and_refuse_a_running_one(app: Project)
 
 
 def test_importtraces_own_modules_are_never_counted(app: Project) -> None:
-    sys.modules.pop("importtrace._check", None)
+    sys.modules.pop("importtrace.rules._check", None)
     with importtrace.trace() as t:
-        importlib.import_module("importtrace._check")  # what a lazy name does on first use
-    assert "importtrace._check" in t.loaded()
+        importlib.import_module("importtrace.rules._check")  # what a lazy name does on first use
+    assert "importtrace.rules._check" in t.loaded()
     importtrace.assert_max_modules(t, 0)
     importtrace.assert_not_imported(t, "importtrace*")
 
@@ -241,7 +242,7 @@ def test_package_parts_importing_siblings_are_not_cycles_but_its_unfinished_name
 def test_the_standard_librarys_own_cycles_count_only_when_asked(tmp_path: Path) -> None:
     code = """
         import importtrace, json
-        from importtrace._assertions import cycles
+        from importtrace.rules._assertions import cycles
         with importtrace.trace() as t:
             import json, re, asyncio, email.message, logging, argparse, typing, decimal
         print(json.dumps({"recorder": len([e for e in t.of_kind("hit") if e.partial]),
@@ -372,7 +373,7 @@ def test_fresh_import_rejects_names_it_cannot_replay(app: Project) -> None:
         importtrace.fresh_import(".sibling")
     import app.cli  # noqa: F401
 
-    for name, keep in (("sys", ()), ("importtrace._trace", ()), ("app.cli", ("app",))):
+    for name, keep in (("sys", ()), ("importtrace.trace._trace", ()), ("app.cli", ("app",))):
         before = dict(sys.modules)
         with pytest.raises(ValueError, match="cannot be imported afresh"):
             importtrace.fresh_import(name, keep=keep).start()

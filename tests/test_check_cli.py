@@ -86,7 +86,7 @@ def test_a_failing_program_fails_the_check(app: Path) -> None:
 def test_import_time_is_the_imports_not_the_scripts_own_run(app: Path) -> None:
     """A command-line trace's root load is the script's whole run: its imports count, its own work does not."""
     import importtrace
-    from importtrace._assertions import import_time
+    from importtrace.rules._assertions import import_time
 
     (app / "busy.py").write_text("import app.report\ntotal = sum(range(3_000_000))\n")
     done = subprocess.run(

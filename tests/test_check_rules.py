@@ -11,8 +11,8 @@ from typing import Callable
 import pytest
 
 import importtrace
-from importtrace import _check
-from importtrace._check import ConfigError, Rules, evaluate, format_failures, format_passed
+from importtrace.rules import _check
+from importtrace.rules._check import ConfigError, Rules, evaluate, format_failures, format_passed
 
 from .conftest import Project
 
@@ -255,8 +255,8 @@ def test_failures_come_in_rule_order(app: Project) -> None:
 
 
 def test_importtraces_own_modules_never_break_a_rule(app: Project) -> None:
-    sys.modules.pop("importtrace._fresh", None)
+    sys.modules.pop("importtrace.integrations._fresh", None)
     with importtrace.trace() as t:
-        importlib.import_module("importtrace._fresh")
-    assert "importtrace._fresh" in t.loaded()
+        importlib.import_module("importtrace.integrations._fresh")
+    assert "importtrace.integrations._fresh" in t.loaded()
     assert evaluate(t.trace, Rules(["importtrace*"], max_modules=0)) == []

@@ -339,7 +339,7 @@ def test_the_command_line_leaves_atexit_work_and_profilers_their_exit(tmp_path: 
     code = (
         "import atexit, sys; atexit.register(lambda: print('atexit ran')); "
         "sys.argv = ['importtrace', 'show', '-o', 'out.txt', 't.jsonl']; "
-        "from importtrace._cli import main; sys.exit(main())"
+        "from importtrace.run._cli import main; sys.exit(main())"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout == "atexit ran\n", done.stderr
@@ -582,7 +582,7 @@ QUICK_LEFT = [
 @pytest.mark.parametrize("options", QUICK_VALID, ids=lambda o: " ".join(o) or "none")
 def test_quick_parse_gives_what_argparse_gives(options: list[str]) -> None:
     """The run command parses its options without argparse (several ms of start-up) when it can."""
-    from importtrace import _cli
+    from importtrace.run import _cli
 
     quick = _cli._quick_parse(list(options))
     assert quick is not None
@@ -591,13 +591,13 @@ def test_quick_parse_gives_what_argparse_gives(options: list[str]) -> None:
 
 @pytest.mark.parametrize("options", QUICK_LEFT, ids=lambda o: " ".join(o))
 def test_quick_parse_leaves_the_unusual_to_argparse(options: list[str]) -> None:
-    from importtrace import _cli
+    from importtrace.run import _cli
 
     assert _cli._quick_parse(list(options)) is None
 
 
 def test_quick_parse_knows_every_option_of_the_run_command() -> None:
-    from importtrace import _cli
+    from importtrace.run import _cli
 
     parser = _cli._parser(None)
     actions = [a for a in parser._actions if a.dest not in ("help", "version")]
@@ -613,13 +613,13 @@ def test_before_the_program_starts_the_command_line_imports_only_what_parsing_ne
     probe = textwrap.dedent(
         """
         import sys
-        import importtrace._spawn as spawn
+        import importtrace.run._spawn as spawn
         real = spawn.run
         def run(cmd, meanwhile=None):
             print(sorted(sys.modules), file=sys.stderr)
             return real(cmd, meanwhile)
         spawn.run = run
-        from importtrace._cli import main
+        from importtrace.run._cli import main
         sys.argv[1:] = ["--format", "jsonl", "-o", sys.argv[1], sys.argv[2]]
         main()
         """
@@ -628,7 +628,15 @@ def test_before_the_program_starts_the_command_line_imports_only_what_parsing_ne
     result = subprocess.run(command, capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (0, "ran\n"), result.stderr
     loaded = set(ast.literal_eval(result.stderr.splitlines()[0]))
-    late = {"argparse", "tempfile", "zipfile", "json", "typing", "importtrace._tracefile", "importtrace._filters"}
+    late = {
+        "argparse",
+        "tempfile",
+        "zipfile",
+        "json",
+        "typing",
+        "importtrace.trace._file",
+        "importtrace.filters._filters",
+    }
     assert not loaded & late
     assert (tmp_path / "out.jsonl").read_text().count("\n") == 3  # header, __main__'s load, end
 
@@ -636,7 +644,7 @@ def test_before_the_program_starts_the_command_line_imports_only_what_parsing_ne
 @pytest.mark.parametrize("options", [["-o=report.txt"], ["-fjsonl", "-o="], ["-f=jsonl"], ["-o", "x", "-f=tree"]])
 def test_quick_parse_leaves_short_options_with_equals_to_argparse(options: list[str]) -> None:
     """argparse reads `-o=FILE` as FILE, not '=FILE': the quick parser must not give anything else."""
-    from importtrace import _cli
+    from importtrace.run import _cli
 
     quick = _cli._quick_parse(list(options))
     assert quick is None or vars(quick) == vars(_cli._parser(None).parse_args(list(options)))
@@ -662,7 +670,7 @@ def test_a_relative_tmpdir_still_gets_the_trace_of_a_program_that_changes_direct
 
 def test_importing_the_bootstrap_runs_nothing() -> None:
     """Tools that import every module of the package (pydoc, test collectors) must not start a child's bootstrap."""
-    code = "import importtrace._boot, sys; print(sorted(m for m in sys.modules if m.startswith('importtrace.')))"
+    code = "import importtrace.run._boot, sys; print(sorted(m for m in sys.modules if m.startswith('importtrace.')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "importtrace._child" not in result.stdout and "importtrace._boot" in result.stdout
+    assert "importtrace.run._child" not in result.stdout and "importtrace.run._boot" in result.stdout

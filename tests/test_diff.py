@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import importtrace
-from importtrace._diff import Diff, compare, median
+from importtrace.rules._diff import Diff, compare, median
 
 PARTS = {"heavy/parts/p%d.py" % i: "X = %d\n" % i for i in range(10)}
 V1 = {
@@ -340,7 +340,7 @@ def test_a_real_slowdown_is_beyond_the_noise_and_named(runs: dict[str, list[impo
 
 def test_medians_over_the_runs(runs: dict[str, list[importtrace.Trace]]) -> None:
     d = importtrace.diff(runs["v1"], runs["v1 again"])
-    before = [importtrace._assertions.import_time(t) for t in runs["v1"]]
+    before = [importtrace.rules._assertions.import_time(t) for t in runs["v1"]]
     assert d.import_time.before_runs == before and d.import_time.before == median(before)
     assert median([3, 1, 2]) == 2 and median([4, 1, 2, 3]) == 2  # the mean of the middle two, in whole ns
 
@@ -438,7 +438,7 @@ def test_a_package_loading_a_submodule_lazily_keeps_it_in_its_group(tmp_path: Pa
 
 
 def test_the_rank_test_against_textbook_values() -> None:
-    from importtrace._diff import enough_runs, rank_test
+    from importtrace.rules._diff import enough_runs, rank_test
 
     fast, slow = [10, 11, 12, 13, 14], [20, 21, 22, 23, 24]
     assert rank_test(fast, slow) == rank_test(slow, fast) == pytest.approx(2 / 252)  # every run apart: 2 of C(10, 5)
@@ -459,7 +459,7 @@ def test_the_rank_test_against_textbook_values() -> None:
 
 def test_one_very_slow_run_does_not_hide_a_change() -> None:
     """Only the order of the times counts: a run 20 times slower than the rest weighs as one slow run."""
-    from importtrace._diff import TimeChange
+    from importtrace.rules._diff import TimeChange
 
     change = TimeChange(None, [10, 11, 12, 13, 14], [20, 21, 22, 23, 500])
     assert change.beyond_noise is True and change.change == 10
@@ -539,8 +539,8 @@ def test_no_format_lets_a_control_character_through(fmt: str, color: bool) -> No
     """Names, paths, messages and programs come from trace files: shown spelled out, never interpreted."""
     import re
 
-    from importtrace._diff import DiffRules, check
     from importtrace.renderers.diff import render_diff
+    from importtrace.rules._diff import DiffRules, check
 
     from .test_renderers import EVIL_NAME, EVIL_PATH, ev, hostile_trace
 

@@ -23,8 +23,8 @@ import pytest
 
 import importtrace
 from importtrace import Event, Trace
-from importtrace._explain import Explainer, explain
 from importtrace.renderers import RenderError, render
+from importtrace.renderers._explain import Explainer, explain
 
 from .conftest import Project
 

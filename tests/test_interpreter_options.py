@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import importtrace
-from importtrace._interpreter import split_options
+from importtrace.run._interpreter import split_options
 
 SRC = str(Path(importtrace.__file__).resolve().parent.parent)
 
@@ -155,7 +155,7 @@ def test_split_options_reads_a_command_line_as_cpython_does(argv: list[str], opt
 
 def test_without_a_command_line_the_options_sys_flags_shows_are_rebuilt(tmp_path: Path) -> None:
     """3.9 without /proc: sys.flags, sys.warnoptions and sys._xoptions, less what they imply."""
-    code = "import json; from importtrace._interpreter import _from_flags; print(json.dumps(_from_flags()))"
+    code = "import json; from importtrace.run._interpreter import _from_flags; print(json.dumps(_from_flags()))"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     environ["PYTHONWARNINGS"] = "ignore::ImportWarning"
     options = ["-B", "-bb", "-OO", "-s", "-W", "error::UserWarning", "-X", "dev", "-X", "tracemalloc=2"]

@@ -31,7 +31,7 @@ from IPython.utils.capture import capture_output  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
 import importtrace  # noqa: E402
-from importtrace import _ipython  # noqa: E402
+from importtrace.integrations import _ipython  # noqa: E402
 
 from .conftest import Project  # noqa: E402
 
@@ -209,8 +209,8 @@ def test_unload_removes_the_magics(shell: Any) -> None:
 def test_importing_importtrace_does_not_import_ipython() -> None:
     code = (
         "import sys, importtrace; "
-        "print('IPython' in sys.modules, 'importtrace._ipython' in sys.modules, "
-        "'importtrace._explain' in sys.modules, callable(importtrace.load_ipython_extension), "
+        "print('IPython' in sys.modules, 'importtrace.integrations._ipython' in sys.modules, "
+        "'importtrace.renderers._explain' in sys.modules, callable(importtrace.load_ipython_extension), "
         "'load_ipython_extension' in importtrace.__all__)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

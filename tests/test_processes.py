@@ -17,8 +17,8 @@ import pytest
 
 import importtrace
 from importtrace import Trace, record, render
-from importtrace._trace import _event_from_dict
 from importtrace.renderers import RenderError
+from importtrace.trace._trace import _event_from_dict
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="following child processes needs POSIX")
 

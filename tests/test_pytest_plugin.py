@@ -48,7 +48,7 @@ def test_importing_the_plugin_loads_only_importtrace_and_traces_nothing(tmp_path
         import pytest
         before = set(sys.modules)
         original = builtins.__import__
-        import importtrace.pytest_plugin
+        import importtrace.integrations.pytest_plugin
         from importtrace import record as _recorder
         print(json.dumps({"new": sorted(set(sys.modules) - before), "active": _recorder.active(),
                           "patched": builtins.__import__ is not original}))
@@ -58,10 +58,11 @@ def test_importing_the_plugin_loads_only_importtrace_and_traces_nothing(tmp_path
     )
     result = json.loads(out.stdout)
     assert result["active"] is False and result["patched"] is False
-    assert "importtrace.pytest_plugin" in result["new"]
+    assert "importtrace.integrations.pytest_plugin" in result["new"]
     assert all(n == "importtrace" or n.startswith("importtrace.") for n in result["new"]), result["new"]
     assert not any(
-        n.startswith(("importtrace._check", "importtrace.renderers", "importtrace._cli")) for n in result["new"]
+        n.startswith(("importtrace.rules._check", "importtrace.renderers", "importtrace.run._cli"))
+        for n in result["new"]
     )
 
 
@@ -245,7 +246,8 @@ def test_modules_the_rewriter_serves_are_seen_when_the_fixture_traces(pytester: 
 RUNNER = """
 import sys
 import importtrace
-import importtrace.pytest_plugin, importtrace._assertions, importtrace._fresh, importtrace._check
+import importtrace.integrations.pytest_plugin, importtrace.integrations._fresh
+import importtrace.rules._assertions, importtrace.rules._check
 recording = importtrace.start()  # as `python -m importtrace -m pytest`: importtrace first, pytest's finder later
 import pytest
 code = pytest.main(sys.argv[1:])
@@ -256,10 +258,15 @@ sys.exit(code)
 
 MARK_IMPORTTRACE = """
 import pytest
-# What pytest does for an installed (not editable) plugin package, and for -p importtrace.pytest_plugin:
+# What pytest does for an installed (not editable) plugin package, and for
+# -p importtrace.integrations.pytest_plugin:
 # each name already imported without PYTEST_DONT_REWRITE in its docstring gets the warning.
 pytest.register_assert_rewrite(
-    "importtrace", "importtrace.pytest_plugin", "importtrace._assertions", "importtrace._fresh", "importtrace._check"
+    "importtrace",
+    "importtrace.integrations.pytest_plugin",
+    "importtrace.rules._assertions",
+    "importtrace.integrations._fresh",
+    "importtrace.rules._check",
 )
 pytest.register_assert_rewrite("helpers")
 """
@@ -315,14 +322,14 @@ def test_the_warning_check_itself_catches_a_module_without_the_marker(pytester: 
     assert "cannot be rewritten; importtrace" not in out.stdout + out.stderr
 
 
-@pytest.mark.parametrize("name", ["importtrace", "importtrace.pytest_plugin"])
+@pytest.mark.parametrize("name", ["importtrace", "importtrace.integrations.pytest_plugin"])
 def test_plugin_named_with_p_after_it_was_imported(pytester: pytest.Pytester, name: str) -> None:
     """With autoloading off, ``-p importtrace`` (the entry point) or the module's name loads the plugin,
     also when its module was imported before pytest started."""
     pytester.makepyfile(test_p="def test_p(import_trace):\n    assert import_trace.recording\n")
     env = subprocess_env()
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    code = "import sys, importtrace.pytest_plugin, pytest; sys.exit(pytest.main(sys.argv[1:]))"
+    code = "import sys, importtrace.integrations.pytest_plugin, pytest; sys.exit(pytest.main(sys.argv[1:]))"
     out = subprocess.run(
         [sys.executable, "-c", code, *FLAGS, "-p", name], cwd=pytester.path, capture_output=True, text=True, env=env
     )

@@ -130,7 +130,7 @@ def test_import_time_counts_what_ran_within_a_search_once() -> None:
         {"id": 4, "kind": "load", "name": "pip", "start": 70, "duration": 20, "thread": 1, "parent": 1, "search": 2},
     ]
     trace = Trace.from_dicts({"duration": 100}, events)
-    from importtrace._check import import_time
+    from importtrace.rules._check import import_time
 
     assert import_time(trace) == 70
     assert "Imports took 70ns of 100ns;" in importtrace.render(trace, "summary")
@@ -387,7 +387,7 @@ def test_html_page_in_chromium_searches_status_words_filters_and_moves_by_keyboa
     cycles = len(app.trace.cycles())
     assert result["cycle"] == "%d of %d events" % (cycles, total)  # status words are searchable
     assert result["notfound"] == "2 of %d events" % total
-    from importtrace._filters import ModuleKinds
+    from importtrace.filters._filters import ModuleKinds
 
     stdlib = ModuleKinds(app.trace).stdlib
     assert result["nostdlib"] == "%d of %d events" % (sum(1 for e in app.trace.events if not stdlib(e.name)), total)
@@ -418,7 +418,7 @@ def test_a_build_without_a_compiler_says_the_pure_python_hooks_were_installed(tm
 def test_the_default_format_is_prepared_while_the_program_runs() -> None:
     """The command line imports what rendering needs while the program runs: with the default format,
     both reports the trace's size may choose."""
-    from importtrace import _cli
+    from importtrace.run import _cli
 
     for name in ("importtrace.renderers.summary", "importtrace.renderers.timeline"):
         sys.modules.pop(name, None)

@@ -21,11 +21,11 @@ import pytest
 
 import importtrace
 from importtrace import Event, Trace
-from importtrace._filters import filter_trace, is_noise, stdlib_test
-from importtrace._trace import KIND_FIELDS
-from importtrace._tracefile import dumps
+from importtrace.filters._filters import filter_trace, is_noise, stdlib_test
 from importtrace.renderers import FORMATS, RenderError, render, want_color
 from importtrace.renderers._describe import cycles
+from importtrace.trace._file import dumps
+from importtrace.trace._trace import KIND_FIELDS
 
 from .conftest import Project
 
@@ -938,7 +938,7 @@ def test_hide_stdlib_on_a_real_trace(project: Project, fake_clock: Callable[[], 
 def test_noise() -> None:
     events = [
         ev(1, "search", "pkg.__main__", reason="probe", found=True),
-        ev(2, "load", "importtrace._cli"),
+        ev(2, "load", "importtrace.run._cli"),
         ev(3, "hit", "os", importer="runpy"),
         ev(4, "hit", "json", importer="importtrace.renderers"),
         ev(5, "load", "app", importer="__main__"),

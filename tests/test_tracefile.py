@@ -10,7 +10,8 @@ from typing import Callable
 import pytest
 
 import importtrace
-from importtrace import Trace, TraceFileError, _tracefile
+from importtrace import Trace, TraceFileError
+from importtrace.trace import _file
 
 from .conftest import Project
 
@@ -76,8 +77,8 @@ def test_the_writer_of_records_writes_what_events_would(project: Project, fake_c
     trace = t.trace
     records = trace.records()
     assert records is not None and {r[0] for r in records} == {"search", "load", "hit", "reload"}
-    lines = _tracefile._lines(records, trace.t0, trace.pid)
-    assert lines == [_tracefile._ENCODER.encode(e.to_dict()) + "\n" for e in trace.events]
+    lines = _file._lines(records, trace.t0, trace.pid)
+    assert lines == [_file._ENCODER.encode(e.to_dict()) + "\n" for e in trace.events]
     assert any(e.alias for e in trace.events) and any(e.kind == "hit" and e.error for e in trace.events)
 
 
@@ -98,11 +99,11 @@ def test_a_file_written_here_is_trusted_and_an_edited_one_checked(sample: Trace,
     path = tmp_path / "t.jsonl"
     sample.save(path)
     data = path.read_bytes()
-    assert _tracefile._written_here(data)  # its events are not checked field by field again
+    assert _file._written_here(data)  # its events are not checked field by field again
     lines = data.split(b"\n")
     lines[1] = lines[1].replace(b'"thread":1', b'"thread":"one"')
     edited = b"\n".join(lines)
-    assert edited != data and not _tracefile._written_here(edited)
+    assert edited != data and not _file._written_here(edited)
     path.write_bytes(edited)
     with pytest.raises(importtrace.TraceFileError, match=r"t\.jsonl:2: bad event: field 'thread' must be an integer"):
         importtrace.load(path)

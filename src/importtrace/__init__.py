@@ -29,15 +29,16 @@ Guard imports in tests (with or without pytest; the pytest plugin adds an ``impo
 
 import sys as _sys
 
-from ._trace import Event, Trace, TraceError, TraceFileError
 from .record import Recording, start, stop, trace
+from .trace._trace import Event, Trace, TraceError, TraceFileError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
     from typing import Union
 
-    from ._assertions import (
+    from .integrations._fresh import FreshImport, fresh_import
+    from .rules._assertions import (
         assert_imported,
         assert_max_modules,
         assert_no_cycles,
@@ -45,8 +46,7 @@ if TYPE_CHECKING:
         assert_not_loaded,
         assert_not_requested,
     )
-    from ._diff import Diff, assert_diff, diff
-    from ._fresh import FreshImport, fresh_import
+    from .rules._diff import Diff, assert_diff, diff
 
 __version__ = "0.1.0"
 
@@ -78,7 +78,7 @@ __all__ = [
 
 def load(path: "Union[str, os.PathLike[str]]") -> Trace:
     """Read a trace saved with Trace.save() (or streamed by ``--stream``); raises TraceFileError."""
-    from ._tracefile import read
+    from .trace._file import read
 
     return read(path)
 
@@ -93,32 +93,32 @@ def render(trace: Trace, format: str = "timeline", **options: "object") -> str:
 
 def load_ipython_extension(ipython: "object") -> None:
     """``%load_ext importtrace`` in IPython or Jupyter: adds the %importtrace and %%importtrace magics
-    (importtrace._ipython, which imports IPython only now)."""
-    from ._ipython import load_ipython_extension as _load
+    (importtrace.integrations._ipython, which imports IPython only now)."""
+    from .integrations._ipython import load_ipython_extension as _load
 
     _load(ipython)
 
 
 def unload_ipython_extension(ipython: "object") -> None:
     """``%unload_ext importtrace``: removes the magics again."""
-    from ._ipython import unload_ipython_extension as _unload
+    from .integrations._ipython import unload_ipython_extension as _unload
 
     _unload(ipython)
 
 
 # Names whose module is imported on first use (importing importtrace stays as light as it is).
 _LAZY = {
-    "assert_imported": "_assertions",
-    "assert_max_modules": "_assertions",
-    "assert_no_cycles": "_assertions",
-    "assert_not_imported": "_assertions",
-    "assert_not_loaded": "_assertions",
-    "assert_not_requested": "_assertions",
-    "FreshImport": "_fresh",
-    "fresh_import": "_fresh",
-    "Diff": "_diff",
-    "assert_diff": "_diff",
-    "diff": "_diff",
+    "assert_imported": "rules._assertions",
+    "assert_max_modules": "rules._assertions",
+    "assert_no_cycles": "rules._assertions",
+    "assert_not_imported": "rules._assertions",
+    "assert_not_loaded": "rules._assertions",
+    "assert_not_requested": "rules._assertions",
+    "FreshImport": "integrations._fresh",
+    "fresh_import": "integrations._fresh",
+    "Diff": "rules._diff",
+    "assert_diff": "rules._diff",
+    "diff": "rules._diff",
 }
 
 

@@ -1,4 +1,4 @@
-"""`python -m importtrace`: see importtrace._cli."""
+"""`python -m importtrace`: see importtrace.run._cli."""
 
 import sys
 
@@ -8,7 +8,7 @@ if sys.path and not (sys.flags.isolated or getattr(sys.flags, "safe_path", False
     # runs in a child with the sys.path python would give it.
     del sys.path[0]
 
-from importtrace._cli import main
+from importtrace.run._cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

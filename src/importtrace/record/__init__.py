@@ -2,7 +2,7 @@
 
 PYTEST_DONT_REWRITE
 
-Two implementations of the hooks keep the same raw records (``importtrace._layout``): the compiled
+Two implementations of the hooks keep the same raw records (``importtrace.record._layout``): the compiled
 one (``_crecord``, built when a C compiler is available) and the pure-Python one (``_pyrecord`` and
 ``_pyfinder``), chosen once per process (``IMPORTTRACE_PURE=1`` forces the latter).  ``_install``
 puts them in place, ``_session`` runs recordings on them, ``_export`` turns raw records into their

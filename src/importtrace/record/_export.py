@@ -10,8 +10,8 @@ the trace's header, and the modules that appeared in sys.modules without a load 
 import _imp
 import sys
 
-from .._layout import CODE, H_VIA, ID, IMPORTER, LASTI, NAME, S_FOUND, S_ORIGIN, S_PATH
 from . import _policy
+from ._layout import CODE, H_VIA, ID, IMPORTER, LASTI, NAME, S_FOUND, S_ORIGIN, S_PATH
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ so the two implementations are interchangeable and tested the same way.
 
 import _thread
 
-from .._layout import NAME
 from . import _policy, _pyfinder, _pyrecord
+from ._layout import NAME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

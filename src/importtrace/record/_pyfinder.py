@@ -9,7 +9,9 @@ proxy on the spec's loader only for the duration of the load: the real loader is
 
 import sys
 
-from .._layout import (
+from . import _policy
+from . import _pyrecord as R
+from ._layout import (
     ID,
     L_DETAILS,
     L_ERROR,
@@ -37,8 +39,6 @@ from .._layout import (
     S_PATH,
     S_REASON,
 )
-from . import _policy
-from . import _pyrecord as R
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ import marshal
 import sys
 import time
 
-from .._layout import H_COUNT, H_DETAILS, H_ERROR, H_MISSING, ID, L_DETAILS, NAME, SIZES, T1, THREAD
 from . import _export, _policy
+from ._layout import H_COUNT, H_DETAILS, H_ERROR, H_MISSING, ID, L_DETAILS, NAME, SIZES, T1, THREAD
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ threads: "dict[int, int]" = {}  # thread ident -> small number
 thread_names: "dict[int, Optional[str]]" = {}  # small number -> name
 notes: "list[tuple[int, str, str]]" = []  # (clock, code, message): what the trace must admit to
 sink: "Optional[Callable[[tuple[Any, ...], bool], None]]" = None  # the stream writer
-stream_fd = -1  # a child process's record (importtrace._child._ProcessFile): each record written as it ends
+stream_fd = -1  # a child process's record (importtrace.run._child._ProcessFile): each record written as it ends
 _lines = _export.Lines()
 _count_lock = _thread.allocate_lock()  # repeated hits from several threads: no count is lost
 

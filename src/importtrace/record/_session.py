@@ -12,10 +12,10 @@ import _thread
 import sys
 import time
 
-from .._layout import ID, S_DETAILS
-from .._trace import VERSION, Trace, TraceError
+from ..trace._trace import VERSION, Trace, TraceError
 from . import _export, _install, _policy
 from ._install import backend
+from ._layout import ID, S_DETAILS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

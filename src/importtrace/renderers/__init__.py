@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from .._trace import Trace
+from ..trace._trace import Trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ FORMATS = {
 SECTIONED = ("timeline", "story", "tree", "table")
 ONE_PROCESS = ("importtime", "mermaid", "html")
 
-#: display options (the filters are in importtrace._filters.FILTER_OPTIONS) and their defaults
+#: display options (the filters are in importtrace.filters._filters.FILTER_OPTIONS) and their defaults
 DISPLAY_OPTIONS: dict[str, Any] = {
     "color": False,
     "width": None,
@@ -61,8 +61,8 @@ def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -
     exclude, kinds, min_duration, depth, hide_stdlib, hide_noise); None means the default.  explain=True
     adds plain-language notes under each line of the timeline; the other formats accept and ignore it
     (jsonl and chrome carry the recorded facts anyway).  Raises RenderError with one line on bad input."""
-    from .._filters import FILTER_OPTIONS, filter_trace
-    from .._tracefile import paused_gc
+    from ..filters._filters import FILTER_OPTIONS, filter_trace
+    from ..trace._file import paused_gc
 
     try:
         module_name = FORMATS[format]
@@ -97,7 +97,7 @@ def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -
 
 def _sections(trace: Trace, pids: list[int], module: Any, display: dict[str, Any]) -> str:
     """One section per process, the program's first, each under a line that says which process it is."""
-    from .._processes import describe
+    from ..trace._processes import describe
     from ._text import esc, paint
 
     entries = {p.get("pid"): p for p in trace.processes}

@@ -1,4 +1,4 @@
-"""The diff of two runs (an importtrace._diff.Diff) as text for a terminal, Markdown for a pull-request
+"""The diff of two runs (an importtrace.rules._diff.Diff) as text for a terminal, Markdown for a pull-request
 comment, or JSON for tools.  Like every renderer, this only reads facts: it never touches the import
 system or the traced program's files."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Callable
 
-from .._check import Failure
-from .._diff import ALPHA, Diff, DiffRules, FailedImport, Group, TimeChange
+from ..rules._check import Failure
+from ..rules._diff import ALPHA, Diff, DiffRules, FailedImport, Group, TimeChange
 from ._text import esc, keep_head, paint, took
 
 FORMATS = ("text", "markdown", "json")
@@ -25,7 +25,7 @@ def render_diff(
     failures: Sequence[Failure] = (),
 ) -> str:
     """diff as ``text``, ``markdown`` or ``json``; with ``rules``, their outcome (``failures``, from
-    importtrace._diff.check) at the end.  ValueError for an unknown format."""
+    importtrace.rules._diff.check) at the end.  ValueError for an unknown format."""
     if format == "json":
         return _json(diff, rules, failures)
     if format == "markdown":

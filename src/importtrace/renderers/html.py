@@ -16,9 +16,9 @@ import re
 from html import escape
 from typing import Any
 
-from .._filters import OWN, ModuleKinds, nesting
-from .._subtrees import cycle_scope
-from .._trace import KINDS, Event, Trace
+from ..filters._filters import OWN, ModuleKinds, nesting
+from ..filters._subtrees import cycle_scope
+from ..trace._trace import KINDS, Event, Trace
 from ._describe import Facts, counts
 from ._text import esc, ms, plural, took
 
@@ -67,7 +67,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
     )
-    from .._diff import describe_program
+    from ..rules._diff import describe_program
 
     facts_list = [
         ("Python", header.get("python")),

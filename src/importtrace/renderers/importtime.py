@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._trace import Event, Trace
-from ._structure import walk
+from ..filters._structure import walk
+from ..trace._trace import Event, Trace
 from ._text import esc
 
 HEADER = "import time: self [us] | cumulative | imported package"

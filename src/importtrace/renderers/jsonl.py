@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._trace import Trace
-from .._tracefile import dumps
+from ..trace._file import dumps
+from ..trace._trace import Trace
 
 
 def render(trace: Trace, options: dict[str, Any]) -> str:

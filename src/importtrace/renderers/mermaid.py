@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .._trace import Event, Trace
+from ..filters._structure import walk
+from ..trace._trace import Event, Trace
 from ._describe import cycles
-from ._structure import walk
 from ._text import esc, plural, took
 
 _LIMIT = 50_000  # Mermaid's default maxTextSize: longer diagrams do not render

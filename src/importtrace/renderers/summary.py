@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._assertions import import_time
-from .._filters import OWN, STDLIB, THIRD_PARTY
-from .._subtrees import StartUp
-from .._trace import Event, Trace
+from ..filters._filters import OWN, STDLIB, THIRD_PARTY
+from ..filters._subtrees import StartUp
+from ..rules._assertions import import_time
+from ..trace._trace import Event, Trace
 from ._describe import Facts
 from ._text import esc, keep_head, paint, plural, took
 
@@ -80,7 +80,7 @@ def _title(trace: Trace) -> str:
 
 
 def _command(header: dict[str, Any]) -> str | None:
-    from .._diff import describe_program
+    from ..rules._diff import describe_program
 
     return describe_program(header)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .._trace import Event, Trace
+from ..trace._trace import Event, Trace
 from ._describe import Facts
 from ._text import esc, keep_head, keep_tail, ms, paint
 

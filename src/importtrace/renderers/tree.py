@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .._trace import Event, Trace
+from ..filters._structure import node_children
+from ..trace._trace import Event, Trace
 from ._describe import Facts, Parts
-from ._structure import node_children
 from ._text import EXTRA, PATH, TEXT, esc, fit, ms, paint, plural
 from .timeline import _wrap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .._explain import Explainer
+    from ._explain import Explainer
 
 _COL = 9
 
@@ -41,7 +41,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     out = [paint(title, "bold", color)]
     explainer: Explainer | None = None
     if options.get("explain"):
-        from .._explain import Explainer
+        from ._explain import Explainer
 
         explainer = Explainer(trace, facts, options.get("explained"), jargon=False)
         out.extend(_preamble(explainer, width, color))

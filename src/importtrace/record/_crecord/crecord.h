@@ -1,7 +1,7 @@
 /* importtrace.record._crecord: the compiled import hooks.
  *
  * The same hooks as the pure-Python ones (_pyrecord.py, _pyfinder.py), keeping the same raw records
- * (importtrace/_layout.py), behind the same interface (_pybackend.PyRecorder): a Recorder holding the
+ * (importtrace/record/_layout.py), behind the same interface (_pybackend.PyRecorder): a Recorder holding the
  * record log, a Hook for builtins.__import__ and importlib.import_module, a Finder first in
  * sys.meta_path with loader proxies, a ReloadHook.  The rare decisions (a module initialising in
  * another thread, the facts behind --explain, what a reload changed) call the shared Python helpers of

@@ -1,4 +1,4 @@
-/* The stream of a child process's record (importtrace._child._ProcessFile): each record, in its portable
+/* The stream of a child process's record (importtrace.run._child._ProcessFile): each record, in its portable
  * form and marshalled, appended to the file as it ends (a load or reload also as it begins), so that a
  * process killed by a signal loses at most the events in flight.
  *

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from fnmatch import translate
 from typing import Callable
 
-from ._trace import KINDS, Event, Trace
+from ..trace._trace import KINDS, Event, Trace
 
 # sys.stdlib_module_names (3.10+) for Python 3.9: the 3.10 list plus the modules 3.10 removed.
 _STDLIB_39 = frozenset(

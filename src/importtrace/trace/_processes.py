@@ -1,5 +1,5 @@
 """The process tree of a command-line run: each child process the program started writes its own
-record into the run's session directory (importtrace._child._ProcessFile); once the program has ended,
+record into the run's session directory (importtrace.run._child._ProcessFile); once the program has ended,
 the command line reads them and merges them with the program's trace into one Trace.
 
 Event ids are renumbered so that they stay unique (the program's keep theirs); an event whose parent is

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Callable
 
-from .._trace import Event, Trace
+from ..trace._trace import Event, Trace
 
 
 def walk(trace: Trace, is_node: Callable[[Event], bool]) -> Iterator[tuple[bool, Event, int]]:

@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-from ._check import _count
+from ..rules._check import _count
 from ._cli import PROG, UsageError, _check_target, _Parser, _want_color, _writable, trace_program, write_report
 
 USAGE = """\
@@ -42,8 +42,8 @@ RUN_FILE = re.compile(r"run-\d+\.jsonl")
 
 
 def diff_main(args: list[str]) -> int:
-    from ._diff import DiffRules, check, compare, runs_of
-    from .renderers.diff import FORMATS, render_diff
+    from ..renderers.diff import FORMATS, render_diff
+    from ..rules._diff import DiffRules, check, compare, runs_of
 
     parser = _Parser(
         prog="%s diff" % PROG,

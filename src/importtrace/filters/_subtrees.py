@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ._assertions import is_program, own
+from ..rules._assertions import is_program, own
+from ..trace._trace import Event, Trace, _matches
 from ._filters import OWN, STDLIB, THIRD_PARTY, ModuleKinds
-from ._trace import Event, Trace, _matches
-from .renderers._structure import node_children, walk
+from ._structure import node_children, walk
 
 
 def is_load(e: Event) -> bool:

@@ -17,10 +17,10 @@ import os
 import sys
 from typing import NamedTuple
 
-from ._filters import _STDLIB_39, STDLIB_NAMES
-from ._trace import Event, Trace
-from .renderers._describe import Facts
-from .renderers._text import esc, ms, took
+from ..filters._filters import _STDLIB_39, STDLIB_NAMES
+from ..trace._trace import Event, Trace
+from ._describe import Facts
+from ._text import esc, ms, took
 
 
 class Note(NamedTuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import _check
+from ..rules import _check
 from ._cli import PROG, UsageError, _check_target, _Parser, split_target, trace_program
 
 USAGE = "importtrace check [rules] (script.py | -m module | -c code) [args ...]"

@@ -26,9 +26,9 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display as _display
 
-from . import _cli
-from ._trace import Event, Trace
-from .renderers import RenderError, render
+from ..renderers import RenderError, render
+from ..run import _cli
+from ..trace._trace import Event, Trace
 
 #: top-level packages whose own imports while running a cell are IPython's, not the cell's
 MACHINERY = frozenset(

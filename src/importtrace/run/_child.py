@@ -4,7 +4,7 @@ first line, and hand the trace to the command line however the program ends.
 PYTEST_DONT_REWRITE
 
 The command line starts ``python [same options] _boot.py ...`` (or ``-c BOOT`` for a -c program, with
-BOOT from importtrace._follow: each way loads what the program's own way of starting loads); the
+BOOT from importtrace.run._follow: each way loads what the program's own way of starting loads); the
 bootstrap imports this module, which imports only importtrace's light recording modules, so the
 program's picture of sys.modules is the one it has under plain `python`.  Reading the script,
 exception printing and the exit status follow CPython's own code paths (pymain_run_python,
@@ -16,11 +16,12 @@ import _signal  # type: ignore[import-not-found]
 import marshal
 import sys
 
-from . import _follow, _jsonenc
-from ._trace import VERSION, TraceError, _build
-from .record import _export, _session
-from .record._install import backend
-from .record._session import Recording
+from ..record import _export, _session
+from ..record._install import backend
+from ..record._session import Recording
+from ..trace import _jsonenc
+from ..trace._trace import VERSION, TraceError, _build
+from . import _follow
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -454,7 +455,7 @@ def _clean(exc: BaseException, seen: "set[int]") -> None:
 def _is_bootstrap(tb: "TracebackType") -> bool:
     """The -c frame that ran BOOT: the outermost frame, whose code names this module."""
     code = tb.tb_frame.f_code
-    return tb.tb_frame.f_back is None and code.co_filename == "<string>" and "importtrace._child" in code.co_names
+    return tb.tb_frame.f_back is None and code.co_filename == "<string>" and "importtrace.run._child" in code.co_names
 
 
 # --- streaming: events as JSON Lines as they happen ---------------------------------------------

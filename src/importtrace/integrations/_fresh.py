@@ -25,8 +25,8 @@ in place are imported as cache hits: ``assert_not_imported`` (which counts hits)
 
 import sys
 
-from ._assertions import is_stdlib
-from .record import add_machinery
+from ..record import add_machinery
+from ..rules._assertions import is_stdlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-from . import __version__
-from ._trace import Trace, TraceError
+from .. import __version__
+from ..trace._trace import Trace, TraceError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -334,7 +334,7 @@ def _quick_parse(options: list[str]) -> Options | None:
 
 
 def _render_options(ns: argparse.Namespace, stream: IO[str] | None) -> dict[str, Any]:
-    from .renderers import FORMATS
+    from ..renderers import FORMATS
 
     if ns.format not in FORMATS:
         raise UsageError("unknown format %r (choose from %s)" % (ns.format, ", ".join(FORMATS)))
@@ -377,7 +377,7 @@ def _render_options(ns: argparse.Namespace, stream: IO[str] | None) -> dict[str,
 
 
 def _want_color(stream: IO[str] | None, mode: str) -> bool:
-    from .renderers import want_color
+    from ..renderers import want_color
 
     return bool(want_color(stream, mode))
 
@@ -605,7 +605,7 @@ def trace_program(
     """Run the program in a child interpreter; return its trace (None if it died without one) and
     its exit status (negative: the signal that ended it).  meanwhile runs here while the program runs.
     With follow, the trace also has the events of every Python process the program started (see
-    importtrace._follow), which write their records into the run's directory."""
+    importtrace.run._follow), which write their records into the run's directory."""
     session = _session_dir()
     out = os.path.join(session, "program.trace")
     try:
@@ -613,14 +613,14 @@ def trace_program(
         status = _spawn(command, meanwhile)
         trace = read_child_trace(out)
         if trace is None and stream_path and os.path.exists(stream_path):
-            from ._tracefile import read
+            from ..trace._file import read
 
             try:
                 trace = read(stream_path)
             except TraceError:
                 trace = None
         if trace is not None and follow:
-            from ._processes import collect, merge
+            from ..trace._processes import collect, merge
 
             trace = merge(trace, collect(session))
     finally:
@@ -678,7 +678,7 @@ def read_child_trace(path: str) -> Trace | None:
 
 
 def _spawn(cmd: list[str], meanwhile: Callable[[], object] | None = None) -> int:
-    """Run the child, passing on the signals sent to this process (see importtrace._spawn)."""
+    """Run the child, passing on the signals sent to this process (see importtrace.run._spawn)."""
     from ._spawn import run
 
     return run(cmd, meanwhile)
@@ -688,8 +688,9 @@ def _prepare(format: str) -> None:
     """Import what rendering format will need, while the program runs on the other core."""
     import importlib
 
-    from . import _filters, _processes, _tracefile  # noqa: F401
-    from .renderers import FORMATS
+    from ..filters import _filters  # noqa: F401
+    from ..trace import _file, _processes  # noqa: F401
+    from ..renderers import FORMATS
 
     for name in ("summary", "timeline") if format == "auto" else (format,):  # auto: the trace's size decides
         importlib.import_module(FORMATS[name])
@@ -698,7 +699,7 @@ def _prepare(format: str) -> None:
 def _report(
     trace: Trace, ns: argparse.Namespace, options: dict[str, Any], output: str | None, default: IO[str] | None = None
 ) -> None:
-    from .renderers import RenderError, render
+    from ..renderers import RenderError, render
 
     try:
         text = render(trace, ns.format, **options)
@@ -753,7 +754,7 @@ def exit_like(status: int) -> int:
 
 
 def _load_trace(path: str) -> Trace:
-    from ._tracefile import read
+    from ..trace._file import read
 
     return read(path)
 
@@ -812,7 +813,7 @@ def _why(args: list[str]) -> int:
 
 def hooks_in_use() -> str:
     """Which import hooks a traced program gets: the compiled ones, or the pure-Python ones and why."""
-    from .record import compiled
+    from ..record import compiled
 
     if compiled:
         return "compiled hooks"
@@ -822,7 +823,7 @@ def hooks_in_use() -> str:
 
 
 def why_text(trace: Trace, module: str) -> str:
-    from ._whytext import why_text as _why_text
+    from ..renderers._why import why_text as _why_text
 
     return _why_text(trace, module)
 

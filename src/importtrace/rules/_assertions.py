@@ -10,7 +10,7 @@ it while a trace records adds nothing but importtrace's own module (which the he
 import os
 import sys
 
-from ._trace import Event, Trace, _matches
+from ..trace._trace import Event, Trace, _matches
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -183,12 +183,12 @@ def loaded_modules(trace: Trace, pattern: "Optional[str]" = None) -> "list[str]"
 
 def max_modules_finding(trace: Trace, limit: int, pattern: "Optional[str]" = None) -> "Optional[Finding]":
     """When more than ``limit`` modules were loaded: the largest separate subtrees (pandas and its
-    imports, httpx and its imports: see importtrace._subtrees), with the chain that loaded each."""
+    imports, httpx and its imports: see importtrace.filters._subtrees), with the chain that loaded each."""
     names = loaded_modules(trace, pattern)
     if len(names) <= limit:
         return None
-    from ._filters import OWN, STDLIB, THIRD_PARTY
-    from ._subtrees import StartUp
+    from ..filters._filters import OWN, STDLIB, THIRD_PARTY
+    from ..filters._subtrees import StartUp
 
     start = StartUp(trace, counted=names)
     kinds = start.by_kind()
@@ -261,8 +261,8 @@ def cycles(
     """Trace.cycles() without importtrace's own, scoped as ``assert_no_cycles`` says.  ``own_code``
     (default: when no pattern is given) counts the program's own cycles; ``pattern`` adds those a
     matching module takes part in."""
-    from ._filters import OWN, STDLIB, THIRD_PARTY, ModuleKinds
-    from ._subtrees import cycle_scope
+    from ..filters._filters import OWN, STDLIB, THIRD_PARTY, ModuleKinds
+    from ..filters._subtrees import cycle_scope
 
     patterns = [pattern] if isinstance(pattern, str) else list(pattern or ())
     if own_code is None:

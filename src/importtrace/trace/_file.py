@@ -79,7 +79,7 @@ _TEMPLATES = {
 
 
 def _lines(records: list[tuple[Any, ...]], t0: int, pid: int | None = None) -> list[str]:
-    """The JSON lines of portable records (importtrace._layout) of process pid, as Event.to_dict would
+    """The JSON lines of portable records (importtrace.record._layout) of process pid, as Event.to_dict would
     encode them: strings encoded once each, everything else by hand."""
     encode = _ENCODER.encode
     strings: dict[str, str] = {}

@@ -373,7 +373,7 @@ class Trace:
         return [(pid if type(pid) is int else None, len(self.records() or ()))]
 
     def records(self) -> "Optional[list[tuple[Any, ...]]]":
-        """The portable records this trace was built from (see importtrace._layout), if it was."""
+        """The portable records this trace was built from (see importtrace.record._layout), if it was."""
         if self._raw is not None and self._resolve is not None:
             self._records = self._resolve(self._raw)
             self._raw = None
@@ -394,7 +394,7 @@ class Trace:
 
     def save(self, path: "Union[str, os.PathLike[str]]") -> None:
         """Write the trace as JSON Lines: the header object, one event per line, an end record."""
-        from ._tracefile import write
+        from ._file import write
 
         write(self, path)
 
@@ -641,7 +641,7 @@ def _build(
     asked: "Optional[dict[int, tuple[Any, Any]]]" = None,
     pid: "Optional[int]" = None,
 ) -> "list[Event]":
-    """Events from portable records (see importtrace._layout), all of process ``pid``.  ``asked`` maps
+    """Events from portable records (see importtrace.record._layout), all of process ``pid``.  ``asked`` maps
     search ids to their (where, importer), which a load takes from its search: pass the same dict to
     build in pieces."""
     if not records:
@@ -780,7 +780,7 @@ _EXPECTED = {
 def _make_loader(kind: str, check: bool) -> "Any":
     """A function that builds an event of ``kind`` from its serialised form, checking every field if
     ``check``: straight-line code (as dataclasses generate), since loading a 100,000-event trace calls
-    it 100,000 times.  Files importtrace wrote itself are not checked again (see _tracefile)."""
+    it 100,000 times.  Files importtrace wrote itself are not checked again (see _file)."""
     lines = ["def load(d):", "    e = _new(cls)"]
     for name in COMMON_FIELDS + KIND_FIELDS[kind]:
         default = _DEFAULTS.get(name)

@@ -7,7 +7,7 @@ import linecache
 import os
 from typing import Callable
 
-from ._trace import Event, Trace
+from ..trace._trace import Event, Trace
 
 
 def safe(text: str) -> str:

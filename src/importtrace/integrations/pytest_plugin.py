@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import _assertions, _fresh
-from ._trace import Trace
-from .record import Recording, add_machinery
+from ..record import Recording, add_machinery
+from ..rules import _assertions
+from ..trace._trace import Trace
+from . import _fresh
 
 if TYPE_CHECKING:
-    from ._diff import Diff, Side
+    from ..rules._diff import Diff, Side
 
 __all__ = ["ImportTrace", "import_trace", "summarize"]
 
@@ -219,7 +220,7 @@ class ImportTrace:
     def diff(self, before: Side) -> Diff:
         """The diff from ``before`` (a saved trace file, a directory of them, a Trace) to the trace so far."""
         try:
-            from ._diff import diff
+            from ..rules._diff import diff
 
             return diff(before, self._paused_trace())
         finally:
@@ -237,7 +238,7 @@ class ImportTrace:
         module that ``before`` did not (see importtrace.assert_diff)."""
         __tracebackhide__ = True
         try:
-            from ._diff import assert_diff, diff
+            from ..rules._diff import assert_diff, diff
 
             found = diff(before, self._paused_trace())
             assert_diff(found, max_new_modules=max_new_modules, max_slowdown=max_slowdown, forbid=forbid)

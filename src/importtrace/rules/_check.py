@@ -24,6 +24,7 @@ margin and is best kept out of required CI checks.
 
 import os
 
+from ..trace._trace import Trace
 from ._assertions import (
     IMPORTED,
     Finding,
@@ -37,7 +38,6 @@ from ._assertions import (
     own,
     refusal_finding,
 )
-from ._trace import Trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ replaced, each as soon as its module is loaded, by a stand-in that rewrites the 
 this interpreter (the same executable once symlinks are resolved: a venv of it counts) on a script,
 ``-m module`` or ``-c code``:
 
-    python [options] app.py args  ->  python [options] .../importtrace/_boot.py PKGDIR "" DIR ... app.py args
+    python [options] app.py args  ->  python [options] .../importtrace/run/_boot.py PKGDIR "" DIR ... app.py args
 
-The bootstrap undoes every trace of itself before the program's first line (see importtrace._child), so
+The bootstrap undoes every trace of itself before the program's first line (see importtrace.run._child), so
 the child sees the same sys.argv, sys.path, sys.modules (but importtrace's own) and sys.orig_argv as
 under plain ``python``.  Anything else (``sh -c true``, a REPL, a program read from stdin, ``--version``)
 starts unchanged.  ``os.execv`` and ``os.execve`` (behind every ``os.exec*`` and ``os.spawn*``) first let
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 #: The command the parent runs after ``python [flags] -c`` for -c programs (its names are removed from
 #: __main__); other programs start from the file _boot.py next to this module.
-BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from importtrace._child import main; main()"
+BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from importtrace.run._child import main; main()"
 
-#: What the traced process does before it is replaced by an exec (importtrace._child sets them):
+#: What the traced process does before it is replaced by an exec (importtrace.run._child sets them):
 #: on_exec() hands over the trace so far and says whether the new program may be followed.
 on_exec: "Callable[[], bool]" = bool
 #: on_exit(status) hands over the trace of a child process that calls os._exit.
@@ -111,9 +111,9 @@ def boot_command(
     flags: str,
     argv0: "Optional[str]" = None,
 ) -> "list[Any]":
-    """The bootstrap's command line (read by importtrace._child.main): ``python OPTIONS (_boot.py |
+    """The bootstrap's command line (read by importtrace.run._child.main): ``python OPTIONS (_boot.py |
     -c BOOT) PKGDIR OUT SESSION STREAM FLAGS ARGV0 MODE TARGET ABSPATH PATH0 ARGS...``."""
-    boot = ["-c", BOOT] if mode == "code" else [pkgdir + "/importtrace/_boot.py"]
+    boot = ["-c", BOOT] if mode == "code" else [pkgdir + "/importtrace/run/_boot.py"]
     if argv0 is None:
         argv0 = sys.modules["os"].fsdecode(executable)
     boot_args = [pkgdir, out, session, stream, flags, argv0, mode, target, abspath, path0]
@@ -157,7 +157,7 @@ def _traced_already(mode: str, target: str) -> bool:
     command line, itself a child of this program): that one records it."""
     if mode == "code":
         return target == BOOT
-    return mode == "script" and target.replace("\\", "/").endswith("importtrace/_boot.py")
+    return mode == "script" and target.replace("\\", "/").endswith("importtrace/run/_boot.py")
 
 
 #: One-letter options that take a value (the rest of the argument, or the next one).

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Union
 
+from ..trace._trace import Event, Trace, TraceFileError
 from ._assertions import (
     IMPORTED,
     as_trace,
@@ -37,7 +38,6 @@ from ._assertions import (
     unobserved_loads,
 )
 from ._check import Failure
-from ._trace import Event, Trace, TraceFileError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -300,7 +300,7 @@ class _Side:
     each one did), and for each module the run and load event its facts come from."""
 
     def __init__(self, traces: Sequence[Trace]) -> None:
-        from ._filters import stdlib_test
+        from ..filters._filters import stdlib_test
 
         self.runs = [_Run(t) for t in traces]
         self.first: dict[str, tuple[_Run, Event]] = {}
@@ -686,7 +686,7 @@ def _sourced(side: Side) -> list[tuple[str, Trace]]:
 
 
 def _read_path(path: str) -> list[tuple[str, Trace]]:
-    from ._tracefile import read
+    from ..trace._file import read
 
     if not os.path.isdir(path):
         if not os.path.exists(path):

@@ -1,0 +1,1 @@
+"""Rules on a trace: check, the assertions for tests, and the diff of two runs."""

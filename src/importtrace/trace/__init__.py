@@ -1,0 +1,1 @@
+"""The trace: events built from raw records, their queries, and the trace file format."""

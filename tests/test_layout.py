@@ -1,0 +1,118 @@
+"""The source's shape, read from the files: no import cycles (imports inside functions count), each
+layer imports only the layers below it, and no module grows past about 400 lines."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "importtrace"
+
+#: Bottom to top: a package may import its own modules and those of packages before it in this list.
+LAYERS = ["trace", "record", "filters", "rules", "renderers", "run", "integrations"]
+LONGEST = 420  # lines: "about 400"
+
+
+def module_names() -> dict[str, Path]:
+    names = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if "__pycache__" in parts or "_crecord" in parts:
+            continue
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        names[name] = path
+    return names
+
+
+def imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    """importtrace modules that name imports anywhere in its source, by their full names."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("importtrace"))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            elif node.module and node.module.startswith("importtrace"):
+                target = node.module
+            else:
+                continue
+            for alias in node.names:
+                full = target + "." + alias.name
+                found.add(full if full in known else target)
+    return {f for f in found if f in known and f != name}
+
+
+def graph() -> dict[str, set[str]]:
+    known = module_names()
+    return {name: imports(name, path, known) for name, path in known.items()}
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    edges = graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in edges[node]:
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    assert cycles == []
+
+
+def layer(name: str) -> str | None:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else None
+
+
+def test_layers_import_only_downwards() -> None:
+    wrong = []
+    for name, targets in graph().items():
+        mine = layer(name)
+        if mine is None:
+            continue
+        for target in targets:
+            theirs = layer(target)
+            if theirs is not None and LAYERS.index(theirs) > LAYERS.index(mine):
+                wrong.append("%s imports %s" % (name, target))
+    assert sorted(wrong) == []
+
+
+def test_renderers_never_import_the_recorder() -> None:
+    edges = graph()
+    assert sorted(n for n, ts in edges.items() if n.startswith("importtrace.renderers") and any(
+        t.startswith("importtrace.record") for t in ts)) == []
+
+
+def test_every_module_is_short_enough_to_read() -> None:
+    long = {str(p.relative_to(PACKAGE)): n for p in module_names().values() if (n := len(p.read_text().splitlines())) > LONGEST}
+    assert long == {}
+
+
+def test_the_folders_are_the_pipeline() -> None:
+    top = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
+    assert top == sorted(LAYERS)
+    assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py"]
