@@ -429,9 +429,14 @@ class Trace:
         for p in self.processes:
             if type(p.get("pid")) is int:
                 found[p["pid"]] = None
-        for e in self.events:
-            if e.pid is not None:
-                found.setdefault(e.pid, None)
+        if self._events is None:  # from the records' segments: no Event is made
+            for pid, count in self.segments():
+                if pid is not None and count:
+                    found.setdefault(pid, None)
+        else:
+            for e in self._events:
+                if e.pid is not None:
+                    found.setdefault(e.pid, None)
         return list(found)
 
     def for_process(self, pid: int) -> "Trace":
