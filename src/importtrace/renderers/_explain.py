@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+from bisect import bisect_left
 from typing import NamedTuple
 
 from ..filters._filters import _STDLIB_39, STDLIB_NAMES
@@ -56,6 +57,7 @@ class Explainer:
         self.facts = facts if facts is not None else Facts(trace)
         self.seen: set[str] = seen if seen is not None else set()
         self.jargon = jargon
+        self._processes: dict[int | None, tuple[list[int], list[Event]]] | None = None
         header = trace.header
         path = header.get("path")
         self.path: list[str] | None = [p for p in path if isinstance(p, str)] if isinstance(path, list) else None
@@ -859,6 +861,17 @@ class Explainer:
             return Note("already in sys.modules%s, so nothing is searched or run: the import only looks it up" % since)
         return Note("already in sys.modules%s: only looked up" % since)
 
+    def _by_process(self, pid: int | None) -> tuple[list[int], list[Event]]:
+        """One process's events, in the order they began, and their start times (for bisect)."""
+        if self._processes is None:
+            self._processes = {}
+            for e in self.trace.events:
+                self._processes.setdefault(e.pid, ([], []))
+                starts, events = self._processes[e.pid]
+                starts.append(e.start)
+                events.append(e)
+        return self._processes.get(pid, ([], []))
+
     def _submodules_imported(self, hits: list[Event]) -> list[str]:
         """The submodules the statement's from-list made Python import (searches met while it ran)."""
         found: list[str] = []
@@ -866,7 +879,9 @@ class Explainer:
             if not h.fromlist or h.duration is None:
                 continue
             prefix = h.name + "."
-            for e in self.trace.events:
+            starts, events = self._by_process(h.pid)
+            for i in range(bisect_left(starts, h.start), len(events)):
+                e = events[i]
                 if e.start > h.start + h.duration:
                     break
                 if (
