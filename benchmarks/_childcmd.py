@@ -1,7 +1,7 @@
 """Print, as JSON, the exact command `python -m importtrace SCRIPT ARGS` would start as its child.
 
 Run with the interpreter being measured: ``python _childcmd.py OUT SCRIPT [ARGS...]``.  The command
-comes from importtrace._cli.child_command, which the command line itself uses: the benchmark then
+comes from importtrace.run._program.child_command, which the command line itself uses: the benchmark then
 times the recording child exactly as `python -m importtrace` starts it.
 """
 
@@ -13,12 +13,12 @@ import sys
 from typing import Any
 
 import importtrace
-from importtrace.run import _cli
+from importtrace.run import _program
 
 
 def child_command(out: str, script: str, args: list[str]) -> list[str]:
     """The child's argv for running script traced, writing its trace to out."""
-    return _cli.child_command("script", script, args, out)
+    return _program.child_command("script", script, args, out)
 
 
 def main() -> None:

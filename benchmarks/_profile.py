@@ -63,7 +63,7 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
     begin = now()
     sys.path.insert(0, args[0])  # PKGDIR, as _boot.py does
     from importtrace.record import _export, _session
-    from importtrace.run import _child
+    from importtrace.run import _child, _childio
 
     del sys.path[0]
     add("import_importtrace", begin)
@@ -93,7 +93,7 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
     _session.Recording._hold = start  # type: ignore[method-assign]
     _session.Recording.stop_raw = stop  # type: ignore[method-assign]
     _child._export.portable = timed("handover.portable", _export.portable)  # type: ignore[attr-defined]
-    _child._write = timed("handover.write", _child._write)
+    _childio.write = timed("handover.write", _childio.write)
     _run_boot(boot, args)
     add("child_total", begin)
     return spent

@@ -128,8 +128,9 @@ def instructions(python: str) -> list[list[str]]:
     script = os.path.join(HERE, "workloads", "stdlib_heavy.py")
     with tempfile.TemporaryDirectory() as work:
         code = (
-            "import json, sys; from importtrace import _cli; print(json.dumps([_cli.child_command('script', %r, [], "
-            "out, '', False, %r) for out in (%r, '')]))" % (script, work, os.path.join(work, "out.trace"))
+            "import json, sys; from importtrace.run import _program; "
+            "print(json.dumps([_program.child_command('script', %r, [], out, '', False, %r) "
+            "for out in (%r, '')]))" % (script, work, os.path.join(work, "out.trace"))
         )
         as_main, as_child = json.loads(
             subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -582,27 +582,27 @@ QUICK_LEFT = [
 @pytest.mark.parametrize("options", QUICK_VALID, ids=lambda o: " ".join(o) or "none")
 def test_quick_parse_gives_what_argparse_gives(options: list[str]) -> None:
     """The run command parses its options without argparse (several ms of start-up) when it can."""
-    from importtrace.run import _cli
+    from importtrace.run import _options
 
-    quick = _cli._quick_parse(list(options))
+    quick = _options.quick_parse(list(options))
     assert quick is not None
-    assert vars(quick) == vars(_cli._parser(None).parse_args(list(options)))
+    assert vars(quick) == vars(_options.parser(None).parse_args(list(options)))
 
 
 @pytest.mark.parametrize("options", QUICK_LEFT, ids=lambda o: " ".join(o))
 def test_quick_parse_leaves_the_unusual_to_argparse(options: list[str]) -> None:
-    from importtrace.run import _cli
+    from importtrace.run import _options
 
-    assert _cli._quick_parse(list(options)) is None
+    assert _options.quick_parse(list(options)) is None
 
 
 def test_quick_parse_knows_every_option_of_the_run_command() -> None:
-    from importtrace.run import _cli
+    from importtrace.run import _options
 
-    parser = _cli._parser(None)
+    parser = _options.parser(None)
     actions = [a for a in parser._actions if a.dest not in ("help", "version")]
-    assert {opt: a.dest for a in actions for opt in a.option_strings} == {k: v[0] for k, v in _cli._QUICK.items()}
-    assert {a.dest: a.default for a in actions} == _cli._DEFAULTS
+    assert {opt: a.dest for a in actions for opt in a.option_strings} == {k: v[0] for k, v in _options._QUICK.items()}
+    assert {a.dest: a.default for a in actions} == _options._DEFAULTS
 
 
 def test_before_the_program_starts_the_command_line_imports_only_what_parsing_needs(tmp_path: Path) -> None:
@@ -644,10 +644,10 @@ def test_before_the_program_starts_the_command_line_imports_only_what_parsing_ne
 @pytest.mark.parametrize("options", [["-o=report.txt"], ["-fjsonl", "-o="], ["-f=jsonl"], ["-o", "x", "-f=tree"]])
 def test_quick_parse_leaves_short_options_with_equals_to_argparse(options: list[str]) -> None:
     """argparse reads `-o=FILE` as FILE, not '=FILE': the quick parser must not give anything else."""
-    from importtrace.run import _cli
+    from importtrace.run import _options
 
-    quick = _cli._quick_parse(list(options))
-    assert quick is None or vars(quick) == vars(_cli._parser(None).parse_args(list(options)))
+    quick = _options.quick_parse(list(options))
+    assert quick is None or vars(quick) == vars(_options.parser(None).parse_args(list(options)))
 
 
 def test_short_option_with_equals_writes_the_report_where_argparse_says(tmp_path: Path) -> None:

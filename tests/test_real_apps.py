@@ -418,9 +418,9 @@ def test_a_build_without_a_compiler_says_the_pure_python_hooks_were_installed(tm
 def test_the_default_format_is_prepared_while_the_program_runs() -> None:
     """The command line imports what rendering needs while the program runs: with the default format,
     both reports the trace's size may choose."""
-    from importtrace.run import _cli
+    from importtrace.run import _output
 
     for name in ("importtrace.renderers.summary", "importtrace.renderers.timeline"):
         sys.modules.pop(name, None)
-    _cli._prepare("auto")
+    _output.prepare("auto")
     assert "importtrace.renderers.summary" in sys.modules and "importtrace.renderers.timeline" in sys.modules

@@ -30,6 +30,7 @@ Guard imports in tests (with or without pytest; the pytest plugin adds an ``impo
 import sys as _sys
 
 from .record import Recording, start, stop, trace
+from .trace import __version__
 from .trace._trace import Event, Trace, TraceError, TraceFileError
 
 TYPE_CHECKING = False
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
     )
     from .rules._diff import Diff, assert_diff, diff
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Diff",

@@ -26,8 +26,9 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.display import display as _display
 
+from ..record import trace as recording_of
 from ..renderers import RenderError, render
-from ..run import _cli
+from ..run import _options, _output
 from ..trace._trace import Event, Trace
 
 #: top-level packages whose own imports while running a cell are IPython's, not the cell's
@@ -104,7 +105,7 @@ class ImporttraceMagics(Magics):
 
 def parser() -> argparse.ArgumentParser:
     """The command line's parser for reports, as the magics take it (no program to run)."""
-    p = _cli._parser("show")
+    p = _options.parser("show")
     p.prog = _PROG
     p.usage = _USAGE
     p.description = "Run code traced and show how its modules were fetched."
@@ -151,7 +152,7 @@ def parse_options(words: list[str]) -> argparse.Namespace:
     """The options, checked; IPython's UsageError (shown as one line) on a bad one."""
     try:
         ns = parser().parse_args(words)
-    except _cli.UsageError as exc:
+    except _options.UsageError as exc:
         raise UsageError("%s: %s" % (_PROG, exc)) from None
     except SystemExit:  # --help or --version printed their text
         raise UsageError("%s: see the text above" % _PROG) from None
@@ -161,18 +162,16 @@ def parse_options(words: list[str]) -> argparse.Namespace:
 def run(shell: Any, code: str, ns: argparse.Namespace) -> tuple[TraceReport | None, Any]:
     """Run code in the shell's namespace, traced; return the report to display (None when it went to a
     file, -o) and the value of the code's last expression, as a cell has."""
-    import importtrace
-
     try:
-        output = _cli._writable(ns.output, "the report to") if ns.output else None
-        options = _cli._render_options(ns, None if output else sys.stdout)
-    except _cli.UsageError as exc:
+        output = _output.writable(ns.output, "the report to") if ns.output else None
+        options = _output.render_options(ns, None if output else sys.stdout)
+    except _options.UsageError as exc:
         raise UsageError("%s: %s" % (_PROG, exc)) from None
     compiled = compile_cell(shell, code)
     if compiled is None:
         return None, None
     value = None
-    recording = importtrace.trace(explain=bool(ns.explain) or ns.format == "story").start()
+    recording = recording_of(explain=bool(ns.explain) or ns.format == "story").start()
     try:
         value = execute(shell, *compiled)
     except SystemExit:
@@ -199,7 +198,7 @@ def run(shell: Any, code: str, ns: argparse.Namespace) -> tuple[TraceReport | No
             plain = render(trace, ns.format, **dict(options, color=False, width=None, explained=before))
     except RenderError as exc:
         raise UsageError("%s: %s" % (_PROG, exc)) from None
-    why = "".join(_cli.why_text(trace, module) for module in ns.why)
+    why = "".join(_output.why_text(trace, module) for module in ns.why)
     if output:
         with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
             f.write(text + why)

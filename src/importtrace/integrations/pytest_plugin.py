@@ -9,9 +9,9 @@ test asks for the fixture, or for every test with ``--importtrace``.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
@@ -27,6 +27,7 @@ __all__ = ["ImportTrace", "import_trace", "summarize"]
 
 _SECTION = "importtrace"  # the name of the report section holding a test's import summary
 _FIXTURE = pytest.StashKey["ImportTrace"]()
+_T = TypeVar("_T")
 
 
 class _Segments:
@@ -67,14 +68,13 @@ class _Segments:
         return self._joined
 
     def _begin(self) -> Recording:
-        recording = Recording().start()
-        if self._t0 is None:
-            self._t0 = recording._t0
-        return recording
+        return Recording().start()
 
     def _end(self, recording: Recording) -> None:
-        trace = recording.stop()
-        self._parts.append((recording._t0 - (self._t0 or 0), trace))
+        trace = recording.stop()  # stretches end in the order they began: the first sets the clock's start
+        if self._t0 is None:
+            self._t0 = trace.t0
+        self._parts.append((trace.t0 - self._t0, trace))
         self._joined = None
 
 
@@ -166,42 +166,27 @@ class ImportTrace:
     def assert_not_imported(self, *patterns: str) -> None:
         """Fail if a matching module was imported (loaded, or a cache hit)."""
         __tracebackhide__ = True
-        try:
-            _assertions.assert_not_imported(self._paused_trace(), *patterns)
-        finally:
-            self._resume()
+        self._paused(_assertions.assert_not_imported, *patterns)
 
     def assert_not_loaded(self, *patterns: str) -> None:
         """Fail if a matching module was loaded (its code ran)."""
         __tracebackhide__ = True
-        try:
-            _assertions.assert_not_loaded(self._paused_trace(), *patterns)
-        finally:
-            self._resume()
+        self._paused(_assertions.assert_not_loaded, *patterns)
 
     def assert_not_requested(self, *patterns: str) -> None:
         """Fail if anything asked for a matching module, even without finding it."""
         __tracebackhide__ = True
-        try:
-            _assertions.assert_not_requested(self._paused_trace(), *patterns)
-        finally:
-            self._resume()
+        self._paused(_assertions.assert_not_requested, *patterns)
 
     def assert_imported(self, *patterns: str) -> None:
         """Fail unless each pattern matched an imported module."""
         __tracebackhide__ = True
-        try:
-            _assertions.assert_imported(self._paused_trace(), *patterns)
-        finally:
-            self._resume()
+        self._paused(_assertions.assert_imported, *patterns)
 
     def assert_max_modules(self, limit: int, pattern: str | None = None) -> None:
         """Fail if more than ``limit`` modules (matching ``pattern``, if given) were loaded."""
         __tracebackhide__ = True
-        try:
-            _assertions.assert_max_modules(self._paused_trace(), limit, pattern)
-        finally:
-            self._resume()
+        self._paused(_assertions.assert_max_modules, limit, pattern)
 
     def assert_no_cycles(
         self, pattern: str | list[str] | None = None, *, stdlib: bool = False, third_party: bool = False
@@ -210,21 +195,15 @@ class ImportTrace:
         instead, if given; inside installed packages only with ``third_party=True``, between
         standard-library modules only with ``stdlib=True``)."""
         __tracebackhide__ = True
-        try:
-            _assertions.assert_no_cycles(self._paused_trace(), pattern, stdlib=stdlib, third_party=third_party)
-        finally:
-            self._resume()
+        self._paused(_assertions.assert_no_cycles, pattern, stdlib=stdlib, third_party=third_party)
 
     # --- comparing with a baseline (recording paused meanwhile) ---------------------------------------
 
     def diff(self, before: Side) -> Diff:
         """The diff from ``before`` (a saved trace file, a directory of them, a Trace) to the trace so far."""
-        try:
-            from ..rules._diff import diff
+        from ..rules._diff import diff
 
-            return diff(before, self._paused_trace())
-        finally:
-            self._resume()
+        return self._paused(lambda trace: diff(before, trace))
 
     def assert_diff(
         self,
@@ -237,20 +216,26 @@ class ImportTrace:
         """Fail if the trace so far breaks the rules against ``before``: by default, if it loaded any
         module that ``before`` did not (see importtrace.assert_diff)."""
         __tracebackhide__ = True
-        try:
-            from ..rules._diff import assert_diff, diff
+        from ..rules._diff import assert_diff, diff
 
-            found = diff(before, self._paused_trace())
+        def check(trace: Trace) -> None:
+            __tracebackhide__ = True
+            found = diff(before, trace)
             assert_diff(found, max_new_modules=max_new_modules, max_slowdown=max_slowdown, forbid=forbid)
-        finally:
-            self._resume()
+
+        self._paused(check)
 
     # --- plumbing -----------------------------------------------------------------------------------
 
-    def _paused_trace(self) -> Trace:
-        """The trace so far, recording paused so that the caller's own work is not recorded."""
+    def _paused(self, check: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """check(trace so far, *args, **kwargs) with recording paused, so that the caller's own work
+        is not recorded; recording resumes afterwards (unless stopped), whatever check raised."""
+        __tracebackhide__ = True
         self._segments.pause()
-        return self._segments.trace()
+        try:
+            return check(self._segments.trace(), *args, **kwargs)
+        finally:
+            self._resume()
 
     def _resume(self) -> None:
         if not self._stopped:

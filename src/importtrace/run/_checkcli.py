@@ -10,7 +10,8 @@ import argparse
 import sys
 
 from ..rules import _check
-from ._cli import PROG, UsageError, _check_target, _Parser, split_target, trace_program
+from ._options import PROG, UsageError, argument_parser, split_target
+from ._program import check_target, trace_program
 
 USAGE = "importtrace check [rules] (script.py | -m module | -c code) [args ...]"
 DESCRIPTION = """\
@@ -26,7 +27,7 @@ exit codes:
 
 
 def check_main(args: list[str]) -> int:
-    parser = _Parser(
+    parser = argument_parser(
         prog="%s check" % PROG,
         usage=USAGE,
         description=DESCRIPTION,
@@ -51,7 +52,7 @@ def check_main(args: list[str]) -> int:
             "no rules given: use --forbid, --max-modules, --max-time, --no-cycles "
             "or [tool.importtrace] in pyproject.toml"
         )
-    _check_target(mode, target)
+    check_target(mode, target)
     trace, status = trace_program(mode, target, program_args, follow=not ns.no_follow)
     if trace is None:
         print(

@@ -14,7 +14,9 @@ import re
 import sys
 
 from ..rules._check import _count
-from ._cli import PROG, UsageError, _check_target, _Parser, _want_color, _writable, trace_program, write_report
+from ._options import PROG, UsageError, argument_parser
+from ._output import render_options, report, want_color, writable, write_report
+from ._program import check_target, trace_program
 
 USAGE = """\
 importtrace diff BEFORE AFTER [--format text|markdown|json] [-o FILE]
@@ -45,7 +47,7 @@ def diff_main(args: list[str]) -> int:
     from ..renderers.diff import FORMATS, render_diff
     from ..rules._diff import DiffRules, check, compare, runs_of
 
-    parser = _Parser(
+    parser = argument_parser(
         prog="%s diff" % PROG,
         usage=USAGE,
         description=DESCRIPTION,
@@ -86,7 +88,7 @@ def diff_main(args: list[str]) -> int:
     ns = parser.parse_args(args)
     if ns.format not in FORMATS:
         raise UsageError("unknown diff format %r (choose from %s)" % (ns.format, ", ".join(FORMATS)))
-    output = _writable(ns.output, "the report to") if ns.output else None
+    output = writable(ns.output, "the report to") if ns.output else None
     try:
         rules = DiffRules(ns.max_new_modules, ns.max_slowdown, ns.forbid)
     except ValueError as exc:
@@ -98,7 +100,7 @@ def diff_main(args: list[str]) -> int:
         failures = check(diff, rules)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    color = ns.format == "text" and _want_color(None if output else sys.stdout, ns.color)
+    color = ns.format == "text" and want_color(None if output else sys.stdout, ns.color)
     text = render_diff(diff, ns.format, color=color, rules=rules or None, failures=failures)
     write_report(text, output, sys.stdout)
     if rules:
@@ -136,7 +138,7 @@ def record_runs(ns: argparse.Namespace, mode: str, target: str, program_args: li
     folder = os.path.abspath(ns.output)
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise UsageError("--runs needs -o DIR to be a directory; %r is a file" % ns.output)
-    _check_target(mode, target)
+    check_target(mode, target)
     try:
         os.makedirs(folder, exist_ok=True)
         for name in os.listdir(folder):
@@ -146,11 +148,9 @@ def record_runs(ns: argparse.Namespace, mode: str, target: str, program_args: li
         raise UsageError("cannot record into %r: %s" % (ns.output, exc.strerror or exc)) from None
     digits = max(3, len(str(count)))
     paths = [os.path.join(folder, "run-%0*d.jsonl" % (digits, i)) for i in range(1, count + 1)]
-    _writable(paths[0], "a trace to")
+    writable(paths[0], "a trace to")
     ns.format = "jsonl"
-    from ._cli import _render_options, _report
-
-    options = _render_options(ns, None)  # the filters, if any, apply to the files as with --format jsonl
+    options = render_options(ns, None)  # the filters, if any, apply to the files as with --format jsonl
     statuses: list[int] = []
     for i, path in enumerate(paths, 1):
         trace, status = trace_program(
@@ -163,7 +163,7 @@ def record_runs(ns: argparse.Namespace, mode: str, target: str, program_args: li
                 file=sys.stderr,
             )
             return status or 1
-        _report(trace, ns, options, path)
+        report(trace, ns, options, path)
         if status < 0:
             print("%s: run %d of %d ended by signal %d; stopped" % (PROG, i, count, -status), file=sys.stderr)
             return status
