@@ -118,7 +118,7 @@ def synthetic_events(n: int) -> list[dict[str, Any]]:
 
 
 def synth(out: str, n: int) -> dict[str, Any]:
-    from importtrace._trace import Trace
+    from importtrace.trace._trace import Trace
 
     events = synthetic_events(n)
     header = {
@@ -144,7 +144,7 @@ def render(path: str, fmt: str) -> dict[str, Any]:
     result: dict[str, Any] = {"format": fmt}
     try:
         t0 = time.perf_counter()
-        from importtrace._file import read
+        from importtrace.trace._file import read
 
         from importtrace.renderers import render as render_trace
 
