@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import importlib.machinery
 import importlib.util
 import json
@@ -405,15 +404,3 @@ def test_packages_with_a_compiled_module_are_never_unloaded(app: Project) -> Non
     assert "heavy" in plan and not any(n.startswith("compiled") for n in plan)
     full = _fresh.plan("compiled.helper")
     assert "compiled.helper" in full and f"compiled.{name}" not in full
-
-
-# --- glob without fnmatch --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "pattern",
-    ["a*", "*", "*.core", "heavy.*", "h?avy*", "[ab]*", "[!h]*", "[a-c]pp*", "[]x]*", "[!]x]", "a[", "*a*e*", "**e"],
-)
-def test_glob_agrees_with_fnmatch(pattern: str) -> None:
-    names = ["app", "app.cli", "heavy", "heavy.core", "b", "]x", "x", "cpp", "bpp.z", "a[", "aXeYe", "e"]
-    assert [_fresh.fnmatchcase(n, pattern) for n in names] == [fnmatch.fnmatchcase(n, pattern) for n in names]

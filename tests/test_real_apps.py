@@ -387,7 +387,7 @@ def test_html_page_in_chromium_searches_status_words_filters_and_moves_by_keyboa
     cycles = len(app.trace.cycles())
     assert result["cycle"] == "%d of %d events" % (cycles, total)  # status words are searchable
     assert result["notfound"] == "2 of %d events" % total
-    from importtrace.filters._filters import ModuleKinds
+    from importtrace.filters._kinds import ModuleKinds
 
     stdlib = ModuleKinds(app.trace).stdlib
     assert result["nostdlib"] == "%d of %d events" % (sum(1 for e in app.trace.events if not stdlib(e.name)), total)

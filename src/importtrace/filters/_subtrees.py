@@ -3,7 +3,7 @@ its own code, and which circular imports are its own.
 
 The summary report and ``check --max-modules`` both ask "which imports cost the most?".  Listing the
 ancestors of everything (``__main__``, ``app.cli``) does not answer it; the separate subtrees do: walk
-down from the program through its own code (see ``_filters.ModuleKinds``) and stop at each load of
+down from the program through its own code (see ``_kinds.ModuleKinds``) and stop at each load of
 something else, the standard library or an installed package.  Those loads, with everything they
 loaded, are separate: none contains another.  Nothing here touches the import system.
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..rules._assertions import is_program, own
-from ..trace._trace import Event, Trace, _matches
-from ._filters import OWN, STDLIB, THIRD_PARTY, ModuleKinds
+from ..trace._glob import matches
+from ..trace._trace import Event, Trace
+from ._kinds import OWN, STDLIB, THIRD_PARTY, ModuleKinds, is_importtrace, is_program
 from ._structure import node_children, walk
 
 
@@ -48,7 +48,7 @@ class StartUp:
     def __init__(self, trace: Trace, kinds: ModuleKinds | None = None, counted: Iterable[str] | None = None) -> None:
         self.trace = trace
         self.kinds = kinds if kinds is not None else ModuleKinds(trace)
-        names = [n for n in trace.loaded() if not own(n)] if counted is None else list(counted)
+        names = [n for n in trace.loaded() if not is_importtrace(n)] if counted is None else list(counted)
         self.modules = names
         self._counted = set(names)
         self._sizes: dict[int, int] | None = None
@@ -108,13 +108,13 @@ class StartUp:
         stack: list[tuple[Event, str | None]] = [(e, None) for e in reversed(node_children(self.trace, None, is_load))]
         while stack:
             e, package = stack.pop()
-            if own(e.name):
+            if is_importtrace(e.name):
                 continue
             top = e.name.partition(".")[0]
             if is_program(e):
                 inner = package
             elif through is not None:
-                inner = top if _matches(e.name, through) else ""
+                inner = top if matches(e.name, through) else ""
             elif self.kinds.own(e.name) and package in (None, top):
                 inner = top
             else:
@@ -135,13 +135,13 @@ class StartUp:
             e = stack.pop()
             if e.name.partition(".")[0] == top:
                 stack.extend(reversed(node_children(self.trace, e, is_load)))
-            elif not own(e.name):
+            elif not is_importtrace(e.name):
                 found.append(e)
         return [self.subtree(e) for e in found]
 
     def children(self, sub: Subtree) -> list[Subtree]:
         """The loads directly inside one, each with all it loaded, in the order they began."""
-        return [self.subtree(e) for e in node_children(self.trace, sub.root, is_load) if not own(e.name)]
+        return [self.subtree(e) for e in node_children(self.trace, sub.root, is_load) if not is_importtrace(e.name)]
 
     # --- the program's own code --------------------------------------------------------------------
 
@@ -150,7 +150,7 @@ class StartUp:
         return [
             e
             for e in self.trace.events
-            if is_load(e) and not is_program(e) and not own(e.name) and self.kinds.own(e.name)
+            if is_load(e) and not is_program(e) and not is_importtrace(e.name) and self.kinds.own(e.name)
         ]
 
     # --- circular imports ----------------------------------------------------------------------------

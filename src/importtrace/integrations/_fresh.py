@@ -25,8 +25,10 @@ in place are imported as cache hits: ``assert_not_imported`` (which counts hits)
 
 import sys
 
+from ..filters._kinds import in_stdlib
 from ..record import add_machinery
-from ..rules._assertions import is_stdlib
+from ..record._export import stdlib_dir
+from ..trace._glob import matches as glob
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ __all__ = ["FreshImport", "fresh_import", "plan"]
 _external = sys.modules["_frozen_importlib_external"]
 _EXTENSION_SUFFIXES = tuple(_external.EXTENSION_SUFFIXES)
 _MISSING = object()
+_STDLIB_DIR = stdlib_dir()
 
 #: top-level names never taken out of sys.modules: the runner's and importtrace's own
 NEVER = frozenset(("__main__", "__mp_main__", "importtrace", "pytest", "_pytest", "pluggy", "py", "xdist", "execnet"))
@@ -149,7 +152,7 @@ def plan(name: str, unload: "Iterable[str]" = (), keep: "Iterable[str]" = ()) ->
             continue
         if n == top or n.startswith(top + ".") or any(glob(n, u) for u in unload):
             chosen.append(n)
-        elif i > first and n.partition(".")[0] not in compiled and not is_stdlib(n) and not _rewritten(module):
+        elif i > first and n.partition(".")[0] not in compiled and not _stdlib(n, module) and not _rewritten(module):
             chosen.append(n)
     return chosen
 
@@ -164,6 +167,12 @@ def _pinned(name: str, module: "Any") -> bool:
         return True
     spec = getattr(module, "__spec__", None)
     return spec is None or getattr(spec, "name", None) != name
+
+
+def _stdlib(name: str, module: "Any") -> bool:
+    """Whether a module in sys.modules is the standard library's, by the rule a trace's modules follow."""
+    origin = getattr(module, "__file__", None) or getattr(getattr(module, "__spec__", None), "origin", None)
+    return in_stdlib(name, origin if isinstance(origin, str) else None, _STDLIB_DIR)
 
 
 def _stays(name: str, compiled: "set[str]") -> bool:
@@ -215,69 +224,6 @@ def _strings(patterns: "Iterable[str]", what: str) -> "list[str]":
         if not isinstance(p, str) or not p:
             raise ValueError(f"{what} patterns are non-empty strings, not {p!r}")
     return out
-
-
-# --- glob patterns without fnmatch (which would import re while a trace records) --------------------
-
-
-def glob(name: str, pattern: str) -> bool:
-    """Trace's pattern rule: a plain name matches itself and its submodules, else fnmatchcase."""
-    if not any(c in pattern for c in "*?["):
-        return name == pattern or name.startswith(pattern + ".")
-    return fnmatchcase(name, pattern)
-
-
-def fnmatchcase(text: str, pattern: str) -> bool:
-    """fnmatch.fnmatchcase: ``*``, ``?``, ``[seq]`` and ``[!seq]``, without the re module."""
-    ti = pi = 0
-    star = -1
-    resume = 0
-    while ti < len(text):
-        if pi < len(pattern):
-            if pattern[pi] == "*":
-                star, resume = pi, ti
-                pi += 1
-                continue
-            step = _one(pattern, pi, text[ti])
-            if step >= 0:
-                ti += 1
-                pi = step
-                continue
-        if star >= 0:
-            resume += 1
-            ti, pi = resume, star + 1
-            continue
-        return False
-    while pi < len(pattern) and pattern[pi] == "*":
-        pi += 1
-    return pi == len(pattern)
-
-
-def _one(pattern: str, pi: int, ch: str) -> int:
-    """Where the pattern continues if the element at pi matches the character ch, else -1."""
-    c = pattern[pi]
-    if c == "?":
-        return pi + 1
-    if c == "[":
-        j = pi + 1
-        negate = j < len(pattern) and pattern[j] == "!"
-        if negate:
-            j += 1
-        end = pattern.find("]", j + 1)  # a ']' first in the set is a member, as in fnmatch
-        if end < 0:
-            return pi + 1 if ch == "[" else -1
-        body = pattern[j:end]
-        hit = False
-        k = 0
-        while k < len(body):
-            if k + 2 < len(body) and body[k + 1] == "-":
-                hit = hit or body[k] <= ch <= body[k + 2]
-                k += 3
-            else:
-                hit = hit or body[k] == ch
-                k += 1
-        return end + 1 if hit != negate else -1
-    return pi + 1 if c == ch else -1
 
 
 # Frames of this module are import machinery to the recorder: the import is attributed to the code

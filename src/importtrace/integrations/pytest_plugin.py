@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
+from ..filters._kinds import is_importtrace
 from ..record import Recording, add_machinery
 from ..rules import _assertions
 from ..trace._trace import Trace
@@ -367,7 +368,7 @@ class _Reporter:
 
 def summarize(trace: Trace, slowest: int = 3, listed: int = 15) -> str:
     """A test's import summary: modules loaded, cache hits and time; the slowest loads; their names."""
-    own = _assertions.own
+    own = is_importtrace
     loads = [e for e in trace.events if e.kind == "load" and e.error is None and not own(e.name)]
     names = list(dict.fromkeys(e.name for e in loads))
     hits = sum(e.count for e in trace.events if e.kind == "hit" and not own(e.name))

@@ -14,11 +14,10 @@ too), then in a few words.
 from __future__ import annotations
 
 import os
-import sys
 from bisect import bisect_left
 from typing import NamedTuple
 
-from ..filters._filters import _STDLIB_39, STDLIB_NAMES
+from ..filters._kinds import stdlib_names
 from ..trace._trace import Event, Trace
 from ._describe import Facts
 from ._text import esc, ms, took
@@ -73,7 +72,7 @@ class Explainer:
         self.program: dict[str, object] = program if isinstance(program, dict) else {}
         mode = self.program.get("mode")
         self.mode: str | None = mode if isinstance(mode, str) else None
-        self.stdlib_names = _stdlib_names(header.get("python"))
+        self.stdlib_names = stdlib_names(header.get("python"))
         self.main = next((e for e in trace.events if e.kind == "load" and e.name == "__main__"), None)
         self.preloaded = set(trace.preloaded)
         self.first_loads: dict[str, Event] = {}
@@ -1288,20 +1287,6 @@ def _few(names: list[str], most: int = 8) -> str:
 
 def _same(a: str, b: str) -> bool:
     return os.path.normcase(os.path.normpath(a)) == os.path.normcase(os.path.normpath(b))
-
-
-def _stdlib_names(python: object) -> frozenset[str]:
-    """Top-level standard-library names for the Python that recorded the trace: this interpreter's list,
-    plus the modules later versions removed when the trace comes from an older Python."""
-    names = STDLIB_NAMES
-    if isinstance(python, str):
-        try:
-            version = tuple(int(x) for x in python.split(".")[:2])
-        except ValueError:
-            return names
-        if version < sys.version_info[:2]:
-            names = names | _STDLIB_39
-    return names
 
 
 def explain(trace: Trace) -> list[tuple[Event, list[str]]]:

@@ -16,7 +16,8 @@ import re
 from html import escape
 from typing import Any
 
-from ..filters._filters import OWN, ModuleKinds, nesting
+from ..filters._filters import nesting
+from ..filters._kinds import OWN, ModuleKinds
 from ..filters._subtrees import cycle_scope
 from ..trace._trace import KINDS, Event, Trace
 from ._describe import Facts, counts

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..filters._filters import OWN, STDLIB, THIRD_PARTY
+from ..filters._kinds import OWN, STDLIB, THIRD_PARTY
 from ..filters._subtrees import StartUp
 from ..rules._assertions import import_time
 from ..trace._trace import Event, Trace

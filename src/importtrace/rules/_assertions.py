@@ -8,9 +8,10 @@ it while a trace records adds nothing but importtrace's own module (which the he
 """
 
 import os
-import sys
 
-from ..trace._trace import Event, Trace, _matches
+from ..filters._kinds import OWN, STDLIB, THIRD_PARTY, ModuleKinds, is_importtrace, is_program
+from ..trace._glob import matches
+from ..trace._trace import Event, Trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -151,14 +152,9 @@ def as_trace(obj: "TraceLike") -> Trace:
     return trace
 
 
-def own(name: str) -> bool:
-    """importtrace's own modules, which the helpers never count (they may load lazily mid-trace)."""
-    return name == "importtrace" or name.startswith("importtrace.")
-
-
 def offending(trace: Trace, pattern: str, kinds: "tuple[str, ...]") -> "list[Event]":
     """Events of the given kinds about modules matching pattern, in the order they began."""
-    return [e for e in trace.events if e.kind in kinds and not own(e.name) and _matches(e.name, pattern)]
+    return [e for e in trace.events if e.kind in kinds and not is_importtrace(e.name) and matches(e.name, pattern)]
 
 
 def refusal_finding(trace: Trace, pattern: str, kinds: "tuple[str, ...]", verb: str) -> "Optional[Finding]":
@@ -178,7 +174,7 @@ def refusal_finding(trace: Trace, pattern: str, kinds: "tuple[str, ...]", verb: 
 
 def loaded_modules(trace: Trace, pattern: "Optional[str]" = None) -> "list[str]":
     """Modules loaded (without error) during the trace, importtrace's own left out."""
-    return [n for n in trace.loaded(pattern) if not own(n)]
+    return [n for n in trace.loaded(pattern) if not is_importtrace(n)]
 
 
 def max_modules_finding(trace: Trace, limit: int, pattern: "Optional[str]" = None) -> "Optional[Finding]":
@@ -187,7 +183,6 @@ def max_modules_finding(trace: Trace, limit: int, pattern: "Optional[str]" = Non
     names = loaded_modules(trace, pattern)
     if len(names) <= limit:
         return None
-    from ..filters._filters import OWN, STDLIB, THIRD_PARTY
     from ..filters._subtrees import StartUp
 
     start = StartUp(trace, counted=names)
@@ -227,7 +222,7 @@ def import_time(trace: Trace) -> int:
     its search, and ran within it)."""
     spans: "dict[int, list[tuple[int, int]]]" = {}
     for e in trace.events:
-        if e.kind in ("search", "load", "reload") and e.duration is not None and not own(e.name):
+        if e.kind in ("search", "load", "reload") and e.duration is not None and not is_importtrace(e.name):
             parent = trace.parent(e)
             if (parent is None and not is_program(e)) or (parent is not None and is_program(parent)):
                 spans.setdefault(e.thread, []).append((e.start, e.start + e.duration))
@@ -245,12 +240,6 @@ def import_time(trace: Trace) -> int:
     return total
 
 
-def is_program(event: Event) -> bool:
-    """The program itself: a command-line trace's root load of ``__main__``, which no statement imported
-    (its duration is the script's whole run)."""
-    return event.name == "__main__" and event.parent is None and not (event.where or event.importer)
-
-
 def cycles(
     trace: Trace,
     pattern: "Optional[Union[str, Sequence[str]]]" = None,
@@ -261,7 +250,6 @@ def cycles(
     """Trace.cycles() without importtrace's own, scoped as ``assert_no_cycles`` says.  ``own_code``
     (default: when no pattern is given) counts the program's own cycles; ``pattern`` adds those a
     matching module takes part in."""
-    from ..filters._filters import OWN, STDLIB, THIRD_PARTY, ModuleKinds
     from ..filters._subtrees import cycle_scope
 
     patterns = [pattern] if isinstance(pattern, str) else list(pattern or ())
@@ -270,7 +258,7 @@ def cycles(
     kinds = ModuleKinds(trace)
     found = []
     for e, target in trace.cycles():
-        if own(target):
+        if is_importtrace(target):
             continue
         scope = cycle_scope(kinds, e, target)
         if scope == STDLIB and not stdlib:
@@ -279,7 +267,7 @@ def cycles(
             (own_code and scope == OWN)
             or (third_party and scope == THIRD_PARTY)
             or (stdlib and scope == STDLIB and not patterns)
-            or any(_matches(target, p) or _matches(e.importer or "", p) for p in patterns)
+            or any(matches(target, p) or matches(e.importer or "", p) for p in patterns)
         ):
             found.append((e, target))
     return found
@@ -302,30 +290,6 @@ def cycle_finding(trace: Trace, hit: Event, target: str, unobserved: "Optional[d
     if hit.missing:
         headline += " (names not defined yet: %s)" % ", ".join(hit.missing)
     return Finding(headline, [chain_links(trace, hit, target, unobserved)])
-
-
-_STDLIB: "Optional[frozenset[str]]" = getattr(sys, "stdlib_module_names", None)  # 3.10+
-_STDLIB_DIR = os.path.dirname(os.__file__)
-
-
-def is_stdlib(name: str, trace: "Optional[Trace]" = None) -> bool:
-    """Whether ``name`` belongs to the standard library (on 3.9, judged by where its file is)."""
-    top = name.partition(".")[0]
-    if not top:
-        return False
-    if _STDLIB is not None:
-        return top in _STDLIB
-    if top in sys.builtin_module_names:
-        return True
-    origin = None
-    if trace is not None:
-        origin = next((e.origin for e in trace.events if e.name == top and e.origin), None)
-    if origin is None:
-        origin = getattr(sys.modules.get(top), "__file__", None)
-    if not isinstance(origin, str):
-        return False
-    rest = origin[len(_STDLIB_DIR) :]
-    return origin.startswith(_STDLIB_DIR + os.sep) and "-packages" + os.sep not in rest
 
 
 def _only_submodules(hit: Event, known: "set[str]") -> bool:
@@ -384,7 +348,7 @@ def _not_imported(trace: Trace, pattern: str) -> str:
     if requested:
         e = requested[-1]
         return f"{pattern} was not imported: {e.name} was requested{_how(e)}: " + "; ".join(chain_links(trace, e))
-    if any(_matches(n, pattern) for n in trace.preloaded):
+    if any(matches(n, pattern) for n in trace.preloaded):
         return (
             f"{pattern} was not imported: it was loaded before the trace began and nothing imported it during "
             "the trace (import it fresh: importtrace.fresh_import or the import_trace fixture's fresh_import)"

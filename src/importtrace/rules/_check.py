@@ -24,6 +24,7 @@ margin and is best kept out of required CI checks.
 
 import os
 
+from ..filters._kinds import is_importtrace, is_program
 from ..trace._trace import Trace
 from ._assertions import (
     IMPORTED,
@@ -32,10 +33,8 @@ from ._assertions import (
     cycle_finding,
     cycles,
     import_time,
-    is_program,
     loaded_modules,
     max_modules_finding,
-    own,
     refusal_finding,
 )
 
@@ -408,7 +407,7 @@ def _failure(rule: str, finding: Finding) -> Failure:
 
 def _time_failure(trace: Trace, budget: float, spent: float) -> Failure:
     loads = [e for e in trace.events if e.kind in ("load", "reload") and e.self_duration is not None]
-    loads = [e for e in loads if not own(e.name) and not is_program(e)]
+    loads = [e for e in loads if not is_importtrace(e.name) and not is_program(e)]
     loads.sort(key=lambda e: -(e.self_duration or 0))
     chains = []
     for e in loads[:_SLOWEST]:

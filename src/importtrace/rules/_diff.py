@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any, Union
 
+from ..filters._kinds import is_importtrace, is_program
 from ..trace._trace import Event, Trace, TraceFileError
 from ._assertions import (
     IMPORTED,
@@ -32,8 +33,6 @@ from ._assertions import (
     chain_links,
     cycle_finding,
     import_time,
-    is_program,
-    own,
     refusal_finding,
     unobserved_loads,
 )
@@ -285,7 +284,7 @@ class _Run:
         self.trace = trace
         loads: dict[str, Event] = {}
         for e in trace.events:
-            if e.kind == "load" and e.error is None and e.name not in loads and not own(e.name):
+            if e.kind == "load" and e.error is None and e.name not in loads and not is_importtrace(e.name):
                 loads[e.name] = e
         self.loads = loads
         self.time = import_time(trace)
@@ -335,7 +334,7 @@ class _Side:
         for run in self.runs:
             for hit, target in run.trace.cycles():
                 importer = hit.importer or "?"
-                if (importer, target) in found or own(target) or own(importer):
+                if (importer, target) in found or is_importtrace(target) or is_importtrace(importer):
                     continue
                 if self.stdlib(target) and self.stdlib(importer):
                     continue
@@ -350,7 +349,7 @@ class _Side:
         found: dict[str, FailedImport] = {}
         for run in self.runs:
             for e in run.trace.events:
-                if not e.failed or e.kind not in ("search", "load") or e.name in found or own(e.name):
+                if not e.failed or e.kind not in ("search", "load") or e.name in found or is_importtrace(e.name):
                     continue
                 if e.kind == "search" and e.reason == "probe":
                     continue

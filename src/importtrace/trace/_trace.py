@@ -6,6 +6,8 @@ Nothing here touches the import system.  Module-level imports are limited to wha
 has at start-up, because `importtrace.stop()` builds a Trace while an outer trace may still record.
 """
 
+from ._glob import matches
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
@@ -475,23 +477,23 @@ class Trace:
         return _names(
             e
             for e in self._of(pid)
-            if e.kind == "load" and e.error is None and e.alias is None and _matches(e.name, pattern)
+            if e.kind == "load" and e.error is None and e.alias is None and matches(e.name, pattern)
         )
 
     def searched(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
         """Modules some finder was asked for, found or not, in order."""
-        return _names(e for e in self._of(pid) if e.kind == "search" and _matches(e.name, pattern))
+        return _names(e for e in self._of(pid) if e.kind == "search" and matches(e.name, pattern))
 
     def hit(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
         """Modules served from sys.modules (the cache) at least once, in order."""
-        return _names(e for e in self._of(pid) if e.kind == "hit" and _matches(e.name, pattern))
+        return _names(e for e in self._of(pid) if e.kind == "hit" and matches(e.name, pattern))
 
     def reloaded(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
-        return _names(e for e in self._of(pid) if e.kind == "reload" and _matches(e.name, pattern))
+        return _names(e for e in self._of(pid) if e.kind == "reload" and matches(e.name, pattern))
 
     def requested(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
         """Every module something asked for: searched, loaded or hit."""
-        return _names(e for e in self._of(pid) if e.kind in ("search", "load", "hit") and _matches(e.name, pattern))
+        return _names(e for e in self._of(pid) if e.kind in ("search", "load", "hit") and matches(e.name, pattern))
 
     def failed(self, *, pid: "Optional[int]" = None) -> "list[Event]":
         """Searches that found nothing and loads or reloads whose code raised."""
@@ -615,17 +617,6 @@ def _names(events: "Iterable[Event]") -> "list[str]":
     for e in events:
         seen.setdefault(e.name, None)
     return list(seen)
-
-
-def _matches(name: str, pattern: "Optional[str]") -> bool:
-    """Glob match on module names; a plain name also matches its submodules ('json' ~ 'json.decoder')."""
-    if pattern is None:
-        return True
-    if not any(c in pattern for c in "*?["):
-        return name == pattern or name.startswith(pattern + ".")
-    from fnmatch import fnmatchcase
-
-    return fnmatchcase(name, pattern)
 
 
 def _fill_self_durations(events: "list[Event]") -> None:
