@@ -144,9 +144,8 @@ def render(path: str, fmt: str) -> dict[str, Any]:
     result: dict[str, Any] = {"format": fmt}
     try:
         t0 = time.perf_counter()
-        from importtrace.trace._file import read
-
         from importtrace.renderers import render as render_trace
+        from importtrace.trace._file import read
 
         t1 = time.perf_counter()
         trace = read(path)

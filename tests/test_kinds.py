@@ -4,6 +4,7 @@ module-name pattern rule, whichever report, filter, rule or helper asks."""
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,8 @@ from importtrace.filters._filters import filter_trace
 from importtrace.filters._kinds import OWN, STDLIB, ModuleKinds, in_stdlib
 from importtrace.integrations import _fresh
 from importtrace.trace import _glob
-from importtrace.trace._trace import Event, Trace
+from importtrace.trace._event import Event
+from importtrace.trace._trace import Trace
 
 from .conftest import Project
 
@@ -33,8 +35,8 @@ def test_a_local_random_py_is_the_programs_own_for_every_question(project: Proje
     for name in ("random", "colorsys"):
         sys.modules.pop(name, None)
     with importtrace.trace() as t:
-        import main_app  # noqa: F401
-        import random  # noqa: F401  (after main_app: what fresh_import("main_app") takes out with it)
+        importlib.import_module("main_app")
+        importlib.import_module("random")  # after main_app: what fresh_import("main_app") takes out with it
     trace = t.trace
     assert trace.first_load("random").origin == str(project.root / "random.py")  # type: ignore[union-attr]
     kinds = ModuleKinds(trace)

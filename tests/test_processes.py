@@ -18,7 +18,7 @@ import pytest
 import importtrace
 from importtrace import Trace, record, render
 from importtrace.renderers import RenderError
-from importtrace.trace._trace import _event_from_dict
+from importtrace.trace._build import _event_from_dict
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="following child processes needs POSIX")
 

@@ -24,8 +24,8 @@ from importtrace import Event, Trace
 from importtrace.filters._filters import filter_trace, is_noise, stdlib_test
 from importtrace.renderers import FORMATS, RenderError, render, want_color
 from importtrace.renderers._describe import cycles
-from importtrace.trace._file import dumps
-from importtrace.trace._trace import KIND_FIELDS
+from importtrace.trace._event import KIND_FIELDS
+from importtrace.trace._write import dumps
 
 from .conftest import Project
 

@@ -12,6 +12,7 @@ import pytest
 import importtrace
 from importtrace import Trace, TraceFileError
 from importtrace.trace import _file
+from importtrace.trace import _write as writer
 
 from .conftest import Project
 
@@ -77,8 +78,8 @@ def test_the_writer_of_records_writes_what_events_would(project: Project, fake_c
     trace = t.trace
     records = trace.records()
     assert records is not None and {r[0] for r in records} == {"search", "load", "hit", "reload"}
-    lines = _file._lines(records, trace.t0, trace.pid)
-    assert lines == [_file._ENCODER.encode(e.to_dict()) + "\n" for e in trace.events]
+    lines = writer._lines(records, trace.t0, trace.pid)
+    assert lines == [writer._ENCODER.encode(e.to_dict()) + "\n" for e in trace.events]
     assert any(e.alias for e in trace.events) and any(e.kind == "hit" and e.error for e in trace.events)
 
 

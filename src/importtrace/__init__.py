@@ -31,7 +31,8 @@ import sys as _sys
 
 from .record import Recording, start, stop, trace
 from .trace import __version__
-from .trace._trace import Event, Trace, TraceError, TraceFileError
+from .trace._event import Event, TraceError, TraceFileError
+from .trace._trace import Trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Callable
 
+from ..trace._event import KINDS, Event
 from ..trace._glob import matcher
-from ..trace._trace import KINDS, Event, Trace
+from ..trace._trace import Trace
 from ._kinds import ModuleKinds, is_importtrace
 
 # Modules whose cache hits come from the import machinery or from running a script, not the program.

@@ -14,7 +14,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional
 
-    from ..trace._trace import Event, Trace
+    from ..trace._event import Event
+    from ..trace._trace import Trace
 
 # sys.stdlib_module_names (3.10+) for Python 3.9: the 3.10 list plus the modules 3.10 removed.
 _STDLIB_39 = frozenset(

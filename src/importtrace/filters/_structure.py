@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Callable
 
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 
 
 def walk(trace: Trace, is_node: Callable[[Event], bool]) -> Iterator[tuple[bool, Event, int]]:

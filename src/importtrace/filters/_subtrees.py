@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..trace._event import Event
 from ..trace._glob import matches
-from ..trace._trace import Event, Trace
+from ..trace._trace import Trace
 from ._kinds import OWN, STDLIB, THIRD_PARTY, ModuleKinds, is_importtrace, is_program
 from ._structure import node_children, walk
 

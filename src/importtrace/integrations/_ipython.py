@@ -29,7 +29,8 @@ from IPython.display import display as _display
 from ..record import trace as recording_of
 from ..renderers import RenderError, render
 from ..run import _options, _output
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 
 #: top-level packages whose own imports while running a cell are IPython's, not the cell's
 MACHINERY = frozenset(

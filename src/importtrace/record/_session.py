@@ -12,7 +12,8 @@ import _thread
 import sys
 import time
 
-from ..trace._trace import VERSION, Trace, TraceError
+from ..trace._event import VERSION, TraceError
+from ..trace._trace import Trace
 from . import _export, _install, _policy
 from ._install import backend
 from ._layout import ID, S_DETAILS

@@ -62,7 +62,7 @@ def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -
     adds plain-language notes under each line of the timeline; the other formats accept and ignore it
     (jsonl and chrome carry the recorded facts anyway).  Raises RenderError with one line on bad input."""
     from ..filters._filters import FILTER_OPTIONS, filter_trace
-    from ..trace._file import paused_gc
+    from ..trace._write import paused_gc
 
     try:
         module_name = FORMATS[format]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 from ._text import EXTRA, PATH, TEXT, esc, plural, took
 
 Parts = list[tuple[str, int]]  # (text, TEXT | PATH | EXTRA): how the text may give way to fit a width

@@ -18,7 +18,8 @@ from bisect import bisect_left
 from typing import NamedTuple
 
 from ..filters._kinds import stdlib_names
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 from ._describe import Facts
 from ._text import esc, ms, took
 

@@ -7,7 +7,8 @@ import linecache
 import os
 from typing import Callable
 
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 
 
 def safe(text: str) -> str:

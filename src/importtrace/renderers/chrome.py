@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..trace._trace import KIND_FIELDS, Event, Trace
+from ..trace._event import KIND_FIELDS, Event
+from ..trace._trace import Trace
 
 _PID = 1  # a trace without process ids (a version 1 trace file)
 

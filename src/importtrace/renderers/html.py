@@ -19,7 +19,8 @@ from typing import Any
 from ..filters._filters import nesting
 from ..filters._kinds import OWN, ModuleKinds
 from ..filters._subtrees import cycle_scope
-from ..trace._trace import KINDS, Event, Trace
+from ..trace._event import KINDS, Event
+from ..trace._trace import Trace
 from ._describe import Facts, counts
 from ._text import esc, ms, plural, took
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..filters._structure import walk
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 from ._text import esc
 
 HEADER = "import time: self [us] | cumulative | imported package"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..trace._file import dumps
 from ..trace._trace import Trace
+from ..trace._write import dumps
 
 
 def render(trace: Trace, options: dict[str, Any]) -> str:

@@ -13,7 +13,8 @@ import re
 from typing import Any
 
 from ..filters._structure import walk
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 from ._describe import cycles
 from ._text import esc, plural, took
 

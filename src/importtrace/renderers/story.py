@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 from ._describe import Facts, counts
 from ._explain import Explainer, Note
 from ._text import esc, ms, paint

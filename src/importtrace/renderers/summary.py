@@ -14,7 +14,8 @@ from typing import Any
 from ..filters._kinds import OWN, STDLIB, THIRD_PARTY
 from ..filters._subtrees import StartUp
 from ..rules._assertions import import_time
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 from ._describe import Facts
 from ._text import esc, keep_head, paint, plural, took
 

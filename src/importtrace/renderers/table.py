@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 from ._describe import Facts
 from ._text import esc, keep_head, keep_tail, ms, paint
 

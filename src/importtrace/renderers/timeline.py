@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..filters._filters import nesting
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 from ._describe import Facts, counts
 from ._text import esc, fit, keep_tail, ms, paint, plural, took
 

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..filters._structure import node_children
-from ..trace._trace import Event, Trace
+from ..trace._event import Event
+from ..trace._trace import Trace
 from ._describe import Facts, Parts
 from ._text import EXTRA, PATH, TEXT, esc, fit, ms, paint, plural
 from .timeline import _wrap

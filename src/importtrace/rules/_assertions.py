@@ -10,8 +10,9 @@ it while a trace records adds nothing but importtrace's own module (which the he
 import os
 
 from ..filters._kinds import OWN, STDLIB, THIRD_PARTY, ModuleKinds, is_importtrace, is_program
+from ..trace._event import Event
 from ..trace._glob import matches
-from ..trace._trace import Event, Trace
+from ..trace._trace import Trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -26,7 +26,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Union
 
 from ..filters._kinds import is_importtrace, is_program
-from ..trace._trace import Event, Trace, TraceFileError
+from ..trace._event import Event, TraceFileError
+from ..trace._trace import Trace
 from ._assertions import (
     IMPORTED,
     as_trace,

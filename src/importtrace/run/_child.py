@@ -18,7 +18,7 @@ import sys
 from ..record import _export, _session
 from ..record._install import backend
 from ..record._session import Recording
-from ..trace._trace import TraceError
+from ..trace._event import TraceError
 from . import _childio, _childrun, _follow
 
 TYPE_CHECKING = False

@@ -12,7 +12,8 @@ import sys
 from ..record import _export
 from ..record._install import backend
 from ..trace import _jsonenc
-from ..trace._trace import VERSION, _build
+from ..trace._build import _build
+from ..trace._event import VERSION
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

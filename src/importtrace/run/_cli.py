@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..trace._trace import TraceError
+from ..trace._event import TraceError
 from . import _options, _output
 from ._options import PROG, UsageError, split_target
 from ._program import exit_like, run_program

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ..trace._trace import Trace, TraceError
+from ..trace._event import TraceError
+from ..trace._trace import Trace
 from . import _output
 from ._options import PROG, UsageError
 

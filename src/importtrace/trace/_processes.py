@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._trace import _PROCESS_HEADER, Trace, _build
+from ._build import _build
+from ._trace import _PROCESS_HEADER, Trace
 
 Record = tuple[Any, ...]
 
