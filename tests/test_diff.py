@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 import importtrace
-from importtrace.rules._diff import Diff, compare, median
+from importtrace.rules._diff import compare
+from importtrace.rules._diffresult import Diff
+from importtrace.rules._noise import median
 
 PARTS = {"heavy/parts/p%d.py" % i: "X = %d\n" % i for i in range(10)}
 V1 = {
@@ -438,7 +440,7 @@ def test_a_package_loading_a_submodule_lazily_keeps_it_in_its_group(tmp_path: Pa
 
 
 def test_the_rank_test_against_textbook_values() -> None:
-    from importtrace.rules._diff import enough_runs, rank_test
+    from importtrace.rules._noise import enough_runs, rank_test
 
     fast, slow = [10, 11, 12, 13, 14], [20, 21, 22, 23, 24]
     assert rank_test(fast, slow) == rank_test(slow, fast) == pytest.approx(2 / 252)  # every run apart: 2 of C(10, 5)
@@ -459,7 +461,7 @@ def test_the_rank_test_against_textbook_values() -> None:
 
 def test_one_very_slow_run_does_not_hide_a_change() -> None:
     """Only the order of the times counts: a run 20 times slower than the rest weighs as one slow run."""
-    from importtrace.rules._diff import TimeChange
+    from importtrace.rules._diffresult import TimeChange
 
     change = TimeChange(None, [10, 11, 12, 13, 14], [20, 21, 22, 23, 500])
     assert change.beyond_noise is True and change.change == 10
@@ -540,7 +542,7 @@ def test_no_format_lets_a_control_character_through(fmt: str, color: bool) -> No
     import re
 
     from importtrace.renderers.diff import render_diff
-    from importtrace.rules._diff import DiffRules, check
+    from importtrace.rules._diffresult import DiffRules, check
 
     from .test_renderers import EVIL_NAME, EVIL_PATH, ev, hostile_trace
 

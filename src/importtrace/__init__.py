@@ -48,7 +48,8 @@ if TYPE_CHECKING:
         assert_not_loaded,
         assert_not_requested,
     )
-    from .rules._diff import Diff, assert_diff, diff
+    from .rules._diff import assert_diff, diff
+    from .rules._diffresult import Diff
 
 
 __all__ = [
@@ -117,7 +118,7 @@ _LAZY = {
     "assert_not_requested": "rules._assertions",
     "FreshImport": "integrations._fresh",
     "fresh_import": "integrations._fresh",
-    "Diff": "rules._diff",
+    "Diff": "rules._diffresult",
     "assert_diff": "rules._diff",
     "diff": "rules._diff",
 }

@@ -22,7 +22,8 @@ from ..trace._trace import Trace
 from . import _fresh
 
 if TYPE_CHECKING:
-    from ..rules._diff import Diff, Side
+    from ..rules._diff import Side
+    from ..rules._diffresult import Diff
 
 __all__ = ["ImportTrace", "import_trace", "summarize"]
 

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any, Callable
 
 from ..rules._check import Failure
-from ..rules._diff import ALPHA, Diff, DiffRules, FailedImport, Group, TimeChange
+from ..rules._diffresult import Diff, DiffRules, FailedImport, Group, TimeChange
+from ..rules._noise import ALPHA
 from ._text import esc, keep_head, paint, took
 
 FORMATS = ("text", "markdown", "json")

@@ -45,7 +45,8 @@ RUN_FILE = re.compile(r"run-\d+\.jsonl")
 
 def diff_main(args: list[str]) -> int:
     from ..renderers.diff import FORMATS, render_diff
-    from ..rules._diff import DiffRules, check, compare, runs_of
+    from ..rules._diff import compare, runs_of
+    from ..rules._diffresult import DiffRules, check
 
     parser = argument_parser(
         prog="%s diff" % PROG,
