@@ -11,7 +11,7 @@ from typing import Callable
 import pytest
 
 import importtrace
-from importtrace.rules import _check
+from importtrace.rules import _check, _config
 from importtrace.rules._check import ConfigError, Rules, evaluate, format_failures, format_passed
 
 from .conftest import Project
@@ -91,10 +91,10 @@ def test_read_config_kebab_and_snake_case(tmp_path: Path) -> None:
         '[project]\nname = "x"\n\n[tool.importtrace]\nforbid = ["pandas*", "matplotlib"]\n'
         "max-modules = 120\nmax-time = 250\nno-cycles = true\n",
     )
-    assert _check.read_config(kebab) == Rules(["pandas*", "matplotlib"], 120, 250.0, True)
+    assert _config.read_config(kebab) == Rules(["pandas*", "matplotlib"], 120, 250.0, True)
     snake = write(tmp_path / "snake.toml", "[tool.importtrace]\nmax_modules = 3\nforbid = 'tkinter'\n")
-    assert _check.read_config(snake) == Rules(["tkinter"], max_modules=3)
-    assert _check.read_config(write(tmp_path / "none.toml", "[tool.other]\nx = 1\n")) == Rules()
+    assert _config.read_config(snake) == Rules(["tkinter"], max_modules=3)
+    assert _config.read_config(write(tmp_path / "none.toml", "[tool.other]\nx = 1\n")) == Rules()
 
 
 @pytest.mark.parametrize(
@@ -112,23 +112,23 @@ def test_read_config_kebab_and_snake_case(tmp_path: Path) -> None:
 def test_read_config_errors_name_the_file_and_the_problem(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path / "pyproject.toml", text)
     with pytest.raises(ConfigError) as info:
-        _check.read_config(path)
+        _config.read_config(path)
     assert message in str(info.value) and str(path) in str(info.value)
 
 
 def test_read_config_of_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
-        _check.read_config(tmp_path / "nope.toml")
+        _config.read_config(tmp_path / "nope.toml")
 
 
 def test_find_pyproject_walks_up_to_the_nearest(tmp_path: Path) -> None:
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
-    assert _check.find_pyproject(deep) in (None, *(str(p / "pyproject.toml") for p in tmp_path.parents))
+    assert _config.find_pyproject(deep) in (None, *(str(p / "pyproject.toml") for p in tmp_path.parents))
     top = write(tmp_path / "pyproject.toml", "")
-    assert _check.find_pyproject(deep) == str(top)
+    assert _config.find_pyproject(deep) == str(top)
     inner = write(tmp_path / "a" / "pyproject.toml", "")
-    assert _check.find_pyproject(deep) == str(inner)
+    assert _config.find_pyproject(deep) == str(inner)
 
 
 # --- the command-line options ----------------------------------------------------------------------------
@@ -136,19 +136,19 @@ def test_find_pyproject_walks_up_to_the_nearest(tmp_path: Path) -> None:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="importtrace check")
-    _check.add_arguments(p)
+    _config.add_arguments(p)
     return p
 
 
 def test_rules_from_args_merge_with_the_nearest_pyproject(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", "[tool.importtrace]\nforbid = ['pandas']\nmax-modules = 50\n")
     args = parser().parse_args(["--forbid", "numpy*", "--forbid", "scipy", "--max-time", "90.5", "--no-cycles"])
-    assert _check.rules_from_args(args, tmp_path) == Rules(["pandas", "numpy*", "scipy"], 50, 90.5, True)
+    assert _config.rules_from_args(args, tmp_path) == Rules(["pandas", "numpy*", "scipy"], 50, 90.5, True)
     args = parser().parse_args(["--max-modules", "7", "--no-config"])
-    assert _check.rules_from_args(args, tmp_path) == Rules(max_modules=7)
+    assert _config.rules_from_args(args, tmp_path) == Rules(max_modules=7)
     other = write(tmp_path / "other.toml", "[tool.importtrace]\nno-cycles = true\n")
     args = parser().parse_args(["--config", str(other)])
-    assert _check.rules_from_args(args, tmp_path) == Rules(no_cycles=True)
+    assert _config.rules_from_args(args, tmp_path) == Rules(no_cycles=True)
 
 
 @pytest.mark.parametrize("argv", [["--max-modules", "-1"], ["--max-modules", "x"], ["--max-time", "nan"]])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..rules import _check
+from ..rules import _check, _config
 from ._options import PROG, UsageError, argument_parser, split_target
 from ._program import check_target, trace_program
 
@@ -35,7 +35,7 @@ def check_main(args: list[str]) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    _check.add_arguments(parser)
+    _config.add_arguments(parser)
     parser.add_argument(
         "--no-follow", action="store_true", help="check only the program's own process, not those it starts"
     )
@@ -44,7 +44,7 @@ def check_main(args: list[str]) -> int:
     if not mode:
         raise UsageError("no program given: pass a script, -m module or -c code")
     try:
-        rules = _check.rules_from_args(ns)
+        rules = _config.rules_from_args(ns)
     except _check.ConfigError as exc:
         raise UsageError(str(exc)) from None
     if not rules:

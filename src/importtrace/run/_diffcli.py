@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-from ..rules._check import _count
+from ..rules._config import _count
 from ._options import PROG, UsageError, argument_parser
 from ._output import render_options, report, want_color, writable, write_report
 from ._program import check_target, trace_program
