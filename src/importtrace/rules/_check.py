@@ -26,8 +26,6 @@ from ..filters._kinds import is_importtrace, is_program
 from ..trace._trace import Trace
 from ._assertions import (
     IMPORTED,
-    Finding,
-    chain_links,
     cycle_finding,
     cycles,
     import_time,
@@ -35,6 +33,7 @@ from ._assertions import (
     max_modules_finding,
     refusal_finding,
 )
+from ._chains import Finding, chain_links
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

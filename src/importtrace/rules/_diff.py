@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, Union
 from ..filters._kinds import is_importtrace, is_program
 from ..trace._event import Event, TraceFileError
 from ..trace._trace import Trace
-from ._assertions import as_trace, chain_links, cycle_finding, import_time, unobserved_loads
+from ._assertions import as_trace, cycle_finding, import_time
+from ._chains import chain_links, unobserved_loads
 from ._diffresult import (
     EXPLAINS,
     MATERIAL,
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
 
     One = Union[str, "os.PathLike[str]", TraceLike]
     Side = Union[One, list[One], tuple[One, ...]]
-
-__all__ = ["assert_diff", "compare", "describe_program", "diff", "runs_of"]
 
 __all__ = ["assert_diff", "compare", "describe_program", "diff", "runs_of"]
 

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..trace._trace import Trace
-from ._assertions import (
-    IMPORTED,
-    refusal_finding,
-)
+from ._assertions import IMPORTED, refusal_finding
 from ._check import Failure
 from ._noise import ALPHA, enough_runs, median, rank_test
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["Cycle", "Diff", "DiffRules", "FailedImport", "Group", "ImporterChange", "SideInfo", "TimeChange", "check"]
 
