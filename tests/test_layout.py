@@ -103,12 +103,22 @@ def test_layers_import_only_downwards() -> None:
 
 def test_renderers_never_import_the_recorder() -> None:
     edges = graph()
-    assert sorted(n for n, ts in edges.items() if n.startswith("importtrace.renderers") and any(
-        t.startswith("importtrace.record") for t in ts)) == []
+    assert (
+        sorted(
+            n
+            for n, ts in edges.items()
+            if n.startswith("importtrace.renderers") and any(t.startswith("importtrace.record") for t in ts)
+        )
+        == []
+    )
 
 
 def test_every_module_is_short_enough_to_read() -> None:
-    long = {str(p.relative_to(PACKAGE)): n for p in module_names().values() if (n := len(p.read_text().splitlines())) > LONGEST}
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in module_names().values()
+        if (n := len(p.read_text().splitlines())) > LONGEST
+    }
     assert long == {}
 
 
