@@ -8,7 +8,7 @@ so the two implementations are interchangeable and tested the same way.
 
 import _thread
 
-from . import _policy, _pyfinder, _pyrecord
+from . import _policy, _pyfinder, _pyloader, _pyrecord
 from ._layout import NAME
 
 TYPE_CHECKING = False
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PyRecorder:
-    """The recorder state of the pure-Python hooks (module globals of _pyrecord and _pyfinder)."""
+    """The recorder state of the pure-Python hooks (module globals of _pyrecord, _pyfinder, _pyloader)."""
 
     name = "python"
     finder_type = _pyfinder.ImporttraceFinder
@@ -45,11 +45,11 @@ class PyRecorder:
         return _pyrecord.import_module_hook
 
     def reload_hook(self, orig: "Callable[[Any], Any]") -> "Callable[[Any], Any]":
-        _pyfinder._orig_reload = orig
-        return _pyfinder.reload_hook
+        _pyloader._orig_reload = orig
+        return _pyloader.reload_hook
 
     def new_finder(self, on_importlib: "Callable[[Any], None]") -> "Any":
-        _pyfinder.on_importlib = on_importlib
+        _pyloader.on_importlib = on_importlib
         finder = _pyfinder.current = _pyfinder.ImporttraceFinder()
         return finder
 
@@ -59,9 +59,9 @@ class PyRecorder:
     def watch(self, name: str, callback: "Optional[Callable[[Any], object]]") -> None:
         """Call callback(module) each time module name has loaded while recording (None: no longer)."""
         if callback is None:
-            _pyfinder.watch.pop(name, None)
+            _pyloader.watch.pop(name, None)
         else:
-            _pyfinder.watch[name] = callback
+            _pyloader.watch[name] = callback
 
     def redirect(self, orig: "Callable[..., Any]", before: "Callable[[tuple[Any, ...], Any], Any]") -> "Any":
         """orig, asking before(args, kwargs) first for new positional arguments (see _pyrecord.redirect)."""
@@ -95,6 +95,7 @@ class PyRecorder:
     def reset(self) -> None:
         _pyrecord.reset()
         _pyfinder.reset()
+        _pyloader.reset()
 
     def notes(self) -> "list[tuple[int, str, str]]":
         return _pyrecord.notes
@@ -130,17 +131,17 @@ class PyRecorder:
         return {
             _pyrecord.import_hook.__code__,
             _pyrecord.import_module_hook.__code__,
-            _pyfinder.reload_hook.__code__,
+            _pyloader.reload_hook.__code__,
             _pyfinder.ImporttraceFinder.find_spec.__code__,
-            _pyfinder._Legacy.load_module.__code__,
-            _pyfinder._ExecOnly.exec_module.__code__,
-            _pyfinder._Exec.create_module.__code__,
-            _pyfinder._Lazy.create_module.__code__,
-            _pyfinder._Lazy.exec_module.__code__,
-            _pyfinder._LazyExec.exec_module.__code__,
+            _pyloader._Legacy.load_module.__code__,
+            _pyloader._ExecOnly.exec_module.__code__,
+            _pyloader._Exec.create_module.__code__,
+            _pyloader._Lazy.create_module.__code__,
+            _pyloader._Lazy.exec_module.__code__,
+            _pyloader._LazyExec.exec_module.__code__,
             _pyrecord.REDIRECTED_CODE,
         }
 
 
-for _module in (_pyrecord, _pyfinder):  # the hooks' own frames are never the code that asked
+for _module in (_pyrecord, _pyfinder, _pyloader):  # the hooks' own frames are never the code that asked
     _policy.add_machinery(str(_module.__file__))
