@@ -8,8 +8,8 @@ so the two implementations are interchangeable and tested the same way.
 
 import _thread
 
-from . import _policy, _pyfinder, _pyloader, _pyrecord
-from ._layout import NAME
+from . import _export, _policy, _pyfinder, _pyloader, _pyrecord
+from ._layout import H_COUNT, NAME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,11 +37,11 @@ class PyRecorder:
         return _pyrecord.clock()
 
     def import_hook(self, orig: "Callable[..., Any]") -> "Callable[..., Any]":
-        _pyrecord.set_originals(orig, None)
+        _pyrecord._orig_import = orig
         return _pyrecord.import_hook
 
     def import_module_hook(self, orig: "Callable[..., Any]") -> "Callable[..., Any]":
-        _pyrecord.set_originals(_pyrecord._orig_import, orig)
+        _pyrecord._orig_import_module = orig
         return _pyrecord.import_module_hook
 
     def reload_hook(self, orig: "Callable[[Any], Any]") -> "Callable[[Any], Any]":
@@ -74,13 +74,23 @@ class PyRecorder:
         return next(_pyrecord._ids)
 
     def take(self, start: int, stop: int, last: bool) -> "list[tuple[Any, ...]]":
-        return _pyrecord.take(start, stop)
+        """The raw records log[start:stop], as tuples (hit counts read once, here)."""
+        out = []
+        for rec in _pyrecord.log[start:stop]:
+            if rec[0] == "hit" and type(rec[H_COUNT]) is not int:
+                rec = list(rec)
+                rec[H_COUNT] = _pyrecord.count(rec[H_COUNT])
+            out.append(tuple(rec))
+        return out
 
     def loaded_names(self, records: "list[tuple[Any, ...]]") -> "set[str]":
         return {rec[NAME] for rec in records if rec[0] == "load"}
 
     def new_window(self) -> None:
-        _pyrecord.new_window()
+        """Start counting hits in fresh records, so a trace that starts now sees its own first hits."""
+        _pyrecord.sites.clear()
+        _pyrecord._places.clear()
+        _pyrecord._partials.clear()
 
     def after_fork(self) -> None:
         """In a forked child only the forking thread lives on: forget what the others had in progress."""
@@ -93,7 +103,16 @@ class PyRecorder:
             del _pyrecord.loading[name]
 
     def reset(self) -> None:
-        _pyrecord.reset()
+        """Forget every record (when the last trace stops)."""
+        R = _pyrecord
+        self.new_window()
+        R.details = False
+        R.log = []
+        for table in (R.notes, R.loading, R.stacks, R.threads, R.thread_names):
+            table.clear()
+        R.sink = None
+        R.stream_fd = -1
+        R._lines = _export.Lines()
         _pyfinder.reset()
         _pyloader.reset()
 

@@ -31,6 +31,9 @@ from ._pyloader import NOBODY, fill_load, text, wrap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
     from typing import Any, Optional
 
     from ._pyrecord import Record
@@ -53,7 +56,9 @@ class ImporttraceFinder:
     def __repr__(self) -> str:
         return "<importtrace finder>"
 
-    def find_spec(self, fullname: str, path: "Any" = None, target: "Any" = None) -> "Any":
+    def find_spec(
+        self, fullname: str, path: "Optional[Sequence[str]]" = None, target: "Optional[ModuleType]" = None
+    ) -> "Optional[ModuleSpec]":
         if not R.active or self is not current:
             return None
         meta_path = sys.meta_path

@@ -34,6 +34,9 @@ from ._layout import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from importlib.abc import Loader
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
     from typing import Any, Callable, Optional
 
     from ._pyrecord import Record
@@ -102,7 +105,7 @@ class _Proxy:
 
     __slots__ = ("_real", "_rec", "_search", "_spec")
 
-    def __init__(self, real: "Any", spec: "Any", search: "Record") -> None:
+    def __init__(self, real: "Loader", spec: "Any", search: "Record") -> None:  # Any: spec.loader becomes a _Proxy
         self._real = real
         self._spec = spec
         self._search = search
@@ -205,7 +208,7 @@ class _Proxy:
 class _Legacy(_Proxy):
     __slots__ = ()
 
-    def load_module(self, fullname: str) -> "Any":
+    def load_module(self, fullname: str) -> "ModuleType":
         rec = self._open()
         if rec[0] == "reload":
             if id(rec) in _by_proxy and id(rec) not in _snapshots:
@@ -228,7 +231,7 @@ class _Legacy(_Proxy):
 class _ExecOnly(_Proxy):
     __slots__ = ()
 
-    def exec_module(self, module: "Any") -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         self._restore(module)
         rec = self._open()
         real = self._real
@@ -244,7 +247,7 @@ class _ExecOnly(_Proxy):
 class _Exec(_ExecOnly):
     __slots__ = ()
 
-    def create_module(self, spec: "Any") -> "Any":
+    def create_module(self, spec: "ModuleSpec") -> "Optional[ModuleType]":
         rec = self._open()  # extension and built-in modules do most of their work here
         try:
             module = self._real.create_module(spec)
@@ -262,10 +265,10 @@ class _Lazy(_Proxy):
 
     __slots__ = ()
 
-    def create_module(self, spec: "Any") -> "Any":
+    def create_module(self, spec: "ModuleSpec") -> "Optional[ModuleType]":
         return self._real.create_module(spec)
 
-    def exec_module(self, module: "Any") -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         self._restore(module)
         real = self._real
         real.exec_module(module)
@@ -282,7 +285,7 @@ class _LazyExec(_Proxy):
 
     __slots__ = ()
 
-    def exec_module(self, module: "Any") -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         self._restore(module)
         _lazy_pending.pop(id(self), None)
         real = self._real
@@ -337,13 +340,18 @@ for _method in (
 
 # --- reload --------------------------------------------------------------------------------------------
 
-_orig_reload: "Callable[[Any], Any]" = id
+
+def _not_installed(module: "ModuleType") -> "ModuleType":
+    return module
+
+
+_orig_reload: "Callable[[ModuleType], ModuleType]" = _not_installed  # importlib.reload, once installed
 _snapshots: "dict[int, Any]" = {}  # id(reload record) -> the module's namespace before the reload
 _by_proxy: "dict[int, Record]" = {}  # reload records the loader proxy opened and must close
 _lazy_pending: "dict[int, _Proxy]" = {}  # LazyLoader modules not used yet: their loader is put back at stop
 
 
-def reload_hook(module: "Any") -> "Any":
+def reload_hook(module: "ModuleType") -> "ModuleType":
     """importlib.reload while tracing: times the reload and records which names changed."""
     if not R.active:
         return _orig_reload(module)
