@@ -1,4 +1,5 @@
-"""Shared fixtures: every test starts and ends with the same import state, and fails if it leaks hooks."""
+"""Shared fixtures: every test starts and ends with the same import state, and fails if it leaks hooks;
+and the helpers several test files use (file writers, the command line, a traced import, golden files)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import builtins
 import importlib
 import itertools
 import os
+import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ from typing import Callable
 
 import pytest
 
+import importtrace
 from importtrace import record
 from importtrace.record import _session
 
@@ -91,3 +94,52 @@ def project(tmp_path: Path) -> Project:
     root.mkdir()
     sys.path.insert(0, str(root))
     return Project(root)
+
+
+# --- helpers the test files share ----------------------------------------------------------------------
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write files (relative path -> text, dedented, leading blank lines dropped) under root."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def run_cli(
+    args: list[str],
+    cwd: Path,
+    *,
+    traced: bool = True,
+    input: str | None = None,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`python -m importtrace args` (or `python args` untraced) in cwd, its output captured as text."""
+    cmd = [sys.executable, *(["-m", "importtrace"] if traced else []), *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, input=input, timeout=timeout, env=env)
+
+
+def traced_import(name: str, clock: Callable[[], int] | None = None) -> importtrace.Trace:
+    """The trace of importing name in this process."""
+    with importtrace.trace(clock) as t:
+        importlib.import_module(name)
+    return t.trace
+
+
+#: file:line of traced_import's import_module call, where every chain it records starts
+TRACED_IMPORT_AT = "%s:%d" % (__file__, traced_import.__code__.co_firstlineno + 3)
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def golden(name: str, text: str) -> None:
+    """Compare text with the golden file name (IMPORTTRACE_UPDATE_GOLDEN=1 writes it instead)."""
+    path = GOLDEN / name
+    if os.environ.get("IMPORTTRACE_UPDATE_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}: run with IMPORTTRACE_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")

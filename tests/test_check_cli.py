@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from .conftest import run_cli, write_files
+
 
 def check(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "importtrace", "check", *args], cwd=cwd, capture_output=True, text=True, timeout=60
-    )
+    return run_cli(["check", *args], cwd)
 
 
 @pytest.fixture
@@ -27,11 +26,7 @@ def app(tmp_path: Path) -> Path:
         "cyc/a.py": "from cyc import b\nA = 1\n",
         "cyc/b.py": "from cyc import a\n",
     }
-    for rel, text in files.items():
-        path = tmp_path / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return tmp_path
+    return write_files(tmp_path, files)
 
 
 def test_rules_that_hold(app: Path) -> None:

@@ -14,7 +14,7 @@ import importtrace
 from importtrace.rules import _check, _config
 from importtrace.rules._check import ConfigError, Rules, evaluate, format_failures, format_passed
 
-from .conftest import Project
+from .conftest import TRACED_IMPORT_AT, Project, traced_import
 
 APP = {
     "app/__init__.py": "",
@@ -35,15 +35,6 @@ def app(project: Project, monkeypatch: pytest.MonkeyPatch) -> Project:
     project.write(APP)
     monkeypatch.chdir(project.root)
     return project
-
-
-def run(name: str, clock: Callable[[], int] | None = None) -> importtrace.Trace:
-    with importtrace.trace(clock) as t:
-        importlib.import_module(name)
-    return t.trace
-
-
-LINE = run.__code__.co_firstlineno + 2  # the import_module line: the outermost link of every chain
 
 
 # --- Rules ----------------------------------------------------------------------------------------------
@@ -162,7 +153,7 @@ def test_bad_option_values_are_usage_errors(argv: list[str], capsys: pytest.Capt
 
 
 def test_all_rules_hold(app: Project) -> None:
-    t = run("app.cli")
+    t = traced_import("app.cli")
     rules = Rules(["pandas", "numpy*"], max_modules=7, no_cycles=True)
     assert evaluate(t, rules) == []
     assert format_failures([]) == ""
@@ -173,18 +164,18 @@ def test_all_rules_hold(app: Project) -> None:
 
 
 def test_forbid_failure_names_the_chain(app: Project) -> None:
-    t = run("app.cli")
+    t = traced_import("app.cli")
     (failure,) = evaluate(t, Rules(["hea*"]))
     assert failure.rule == "forbid hea*"
     assert failure.message == "heavy (matching 'hea*') was imported"
     assert failure.chains == [
-        [f"{__file__}:{LINE} imported app.cli", "app/cli.py:1 imported app.report", "app/report.py:1 imported heavy"]
+        [f"{TRACED_IMPORT_AT} imported app.cli", "app/cli.py:1 imported app.report", "app/report.py:1 imported heavy"]
     ]
     assert format_failures([failure]) == "\n".join(
         [
             "importtrace check: 1 rule failed",
             "FAILED forbid hea*: heavy (matching 'hea*') was imported",
-            f"    {__file__}:{LINE} imported app.cli",
+            f"    {TRACED_IMPORT_AT} imported app.cli",
             "    app/cli.py:1 imported app.report",
             "    app/report.py:1 imported heavy",
             "    also imported: heavy.core, heavy.extra",
@@ -195,13 +186,13 @@ def test_forbid_failure_names_the_chain(app: Project) -> None:
 def test_forbid_counts_a_module_that_was_already_loaded(app: Project) -> None:
     import heavy  # noqa: F401
 
-    t = run("app.cli")
+    t = traced_import("app.cli")
     (failure,) = evaluate(t, Rules(["heavy"]))
     assert failure.message == "heavy was imported (from the cache: it was already in sys.modules)"
 
 
 def test_max_modules_failure_shows_where_the_modules_came_from(app: Project) -> None:
-    t = run("app.cli")
+    t = traced_import("app.cli")
     assert evaluate(t, Rules(max_modules=7)) == []
     (failure,) = evaluate(t, Rules(max_modules=6))
     assert failure.rule == "max-modules 6"
@@ -212,7 +203,7 @@ def test_max_modules_failure_shows_where_the_modules_came_from(app: Project) -> 
     assert text[:6] == [
         "FAILED max-modules 6: " + failure.message,
         "    heavy and its imports, 3 modules",
-        f"        {__file__}:{LINE} imported app.cli",
+        f"        {TRACED_IMPORT_AT} imported app.cli",
         "        app/cli.py:1 imported app.report",
         "        app/report.py:1 imported heavy",
         "    loaded: app, app.cli, app.report, heavy, heavy.core, heavy.extra, app.config",
@@ -220,13 +211,13 @@ def test_max_modules_failure_shows_where_the_modules_came_from(app: Project) -> 
 
 
 def test_no_cycles_failure(app: Project) -> None:
-    t = run("cyc.a")
+    t = traced_import("cyc.a")
     (failure,) = evaluate(t, Rules(no_cycles=True))
     assert failure.rule == "no-cycles" and failure.message == "1 circular import in the program's own code"
     assert failure.format().splitlines() == [
         "FAILED no-cycles: 1 circular import in the program's own code",
         "    cyc.b imported cyc.a while cyc.a was still initialising",
-        f"        {__file__}:{LINE} imported cyc.a",
+        f"        {TRACED_IMPORT_AT} imported cyc.a",
         "        cyc/a.py:1 imported cyc.b",
         "        cyc/b.py:1 imported cyc.a",
     ]
@@ -234,7 +225,7 @@ def test_no_cycles_failure(app: Project) -> None:
 
 def test_max_time_with_a_fake_clock(app: Project, fake_clock: Callable[[], int]) -> None:
     """Times come from a clock that advances 1 microsecond a reading: the numbers are exact, not measured."""
-    t = run("app.cli", fake_clock)
+    t = traced_import("app.cli", fake_clock)
     spent = _check.import_time(t)
     assert spent > 0 and spent % 1000 == 0
     assert evaluate(t, Rules(max_time=spent / 1e6)) == []
@@ -248,7 +239,7 @@ def test_max_time_with_a_fake_clock(app: Project, fake_clock: Callable[[], int])
 
 
 def test_failures_come_in_rule_order(app: Project) -> None:
-    t = run("cyc.a")
+    t = traced_import("cyc.a")
     failures = evaluate(t, Rules(["cyc.b", "cyc.a"], max_modules=1, no_cycles=True))
     assert [f.rule for f in failures] == ["forbid cyc.b", "forbid cyc.a", "max-modules 1", "no-cycles"]
     assert format_failures(failures).splitlines()[0] == "importtrace check: 4 rules failed"

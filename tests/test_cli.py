@@ -19,6 +19,7 @@ import pytest
 
 import importtrace
 
+from .conftest import run_cli, write_files
 from .test_fidelity import BROAD as FIDELITY_SAMPLE
 
 PROBE = """\
@@ -36,30 +37,9 @@ print(json.dumps({
 """
 
 
-def run(
-    args: list[str],
-    cwd: Path,
-    *,
-    traced: bool = True,
-    input: str | None = None,
-    timeout: float = 60,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, *(["-m", "importtrace"] if traced else []), *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, input=input, timeout=timeout, env=env)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
-
-
 @pytest.fixture
 def app(tmp_path: Path) -> Path:
-    root = write(
+    root = write_files(
         tmp_path / "app",
         {
             "sub/probe.py": PROBE,
@@ -96,8 +76,8 @@ def app(tmp_path: Path) -> Path:
 )
 def test_each_invocation_form_matches_plain_python(app: Path, args: list[str]) -> None:
     """Also sys.orig_argv (3.10+): the program's own command line, not importtrace's."""
-    plain = run(args, app, traced=False)
-    traced = run(["--format", "jsonl", "-o", os.devnull, *args], app)
+    plain = run_cli(args, app, traced=False)
+    traced = run_cli(["--format", "jsonl", "-o", os.devnull, *args], app)
     assert plain.returncode == traced.returncode == 0, traced.stderr
     expected = json.loads(plain.stdout)
     if args[0].startswith("-m") and len(args[0]) > 2 and expected["orig_argv"]:
@@ -106,34 +86,34 @@ def test_each_invocation_form_matches_plain_python(app: Path, args: list[str]) -
 
 
 def test_options_before_the_program_only(app: Path) -> None:
-    traced = run(["--format", "jsonl", "-o", "t.jsonl", "sub/probe.py", "-o", "--format"], app)
+    traced = run_cli(["--format", "jsonl", "-o", "t.jsonl", "sub/probe.py", "-o", "--format"], app)
     assert json.loads(traced.stdout)["argv"] == ["sub/probe.py", "-o", "--format"]
     assert (app / "t.jsonl").exists()
 
 
 def test_report_goes_to_stderr_and_stdout_stays_the_programs(app: Path) -> None:
-    traced = run(["sub/probe.py"], app)
+    traced = run_cli(["sub/probe.py"], app)
     assert json.loads(traced.stdout)["name"] == "__main__"
     assert "json" in traced.stderr and "__main__" in traced.stderr
 
 
 def test_stdin_is_the_programs(tmp_path: Path) -> None:
-    write(tmp_path, {"echo.py": "import sys\nprint(sys.stdin.read().upper())\n"})
-    traced = run(["--format", "jsonl", "-o", os.devnull, "echo.py"], tmp_path, input="hello")
+    write_files(tmp_path, {"echo.py": "import sys\nprint(sys.stdin.read().upper())\n"})
+    traced = run_cli(["--format", "jsonl", "-o", os.devnull, "echo.py"], tmp_path, input="hello")
     assert traced.stdout == "HELLO\n"
 
 
 def test_relative_output_path_is_relative_to_where_importtrace_started(tmp_path: Path) -> None:
-    write(tmp_path, {"mover.py": "import os\nos.chdir(os.path.dirname(os.getcwd()))\nimport colorsys\n"})
+    write_files(tmp_path, {"mover.py": "import os\nos.chdir(os.path.dirname(os.getcwd()))\nimport colorsys\n"})
     (tmp_path / "run").mkdir()
-    traced = run(["--format", "jsonl", "-o", "out.jsonl", str(tmp_path / "mover.py")], tmp_path / "run")
+    traced = run_cli(["--format", "jsonl", "-o", "out.jsonl", str(tmp_path / "mover.py")], tmp_path / "run")
     assert traced.returncode == 0, traced.stderr
     assert "colorsys" in importtrace.load(tmp_path / "run" / "out.jsonl").loaded()
 
 
 def test_main_appears_as_a_load_and_imports_nest_under_it(tmp_path: Path) -> None:
-    write(tmp_path, {"top.py": "import colorsys\n"})
-    traced = run(["--format", "jsonl", "-o", "t.jsonl", "top.py"], tmp_path)
+    write_files(tmp_path, {"top.py": "import colorsys\n"})
+    traced = run_cli(["--format", "jsonl", "-o", "t.jsonl", "top.py"], tmp_path)
     trace = importtrace.load(tmp_path / "t.jsonl")
     main = trace.first_load("__main__")
     assert main is not None and main.origin == str(tmp_path / "top.py") and main.loader == "SourceFileLoader"
@@ -166,9 +146,9 @@ ENDINGS = {
 @pytest.mark.parametrize("ending", sorted(ENDINGS))
 def test_every_ending_keeps_status_output_and_trace(tmp_path: Path, ending: str) -> None:
     source, status = ENDINGS[ending]
-    write(tmp_path, {"prog.py": source, "broken.py": "import json\nraise RuntimeError('broken module')\n"})
-    plain = run(["prog.py"], tmp_path, traced=False)
-    traced = run(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path)
+    write_files(tmp_path, {"prog.py": source, "broken.py": "import json\nraise RuntimeError('broken module')\n"})
+    plain = run_cli(["prog.py"], tmp_path, traced=False)
+    traced = run_cli(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path)
     assert plain.returncode == traced.returncode == status
     assert traced.stdout == plain.stdout and traced.stderr == plain.stderr  # tracebacks included
     trace = importtrace.load(tmp_path / "t.jsonl")
@@ -178,15 +158,15 @@ def test_every_ending_keeps_status_output_and_trace(tmp_path: Path, ending: str)
 
 
 def test_os_exit_without_stream_says_how_to_keep_the_trace(tmp_path: Path) -> None:
-    write(tmp_path, {"quit.py": "import colorsys, os\nos._exit(7)\n"})
-    traced = run(["--format", "jsonl", "-o", os.devnull, "quit.py"], tmp_path)
+    write_files(tmp_path, {"quit.py": "import colorsys, os\nos._exit(7)\n"})
+    traced = run_cli(["--format", "jsonl", "-o", os.devnull, "quit.py"], tmp_path)
     assert traced.returncode == 7
     assert traced.stderr.count("\n") == 1 and "--stream FILE" in traced.stderr
 
 
 def test_stream_keeps_events_through_os_exit(tmp_path: Path) -> None:
-    write(tmp_path, {"quit.py": "import colorsys, os\nimport json\nos._exit(7)\n"})
-    traced = run(["--stream", "s.jsonl", "--format", "jsonl", "-o", "t.jsonl", "quit.py"], tmp_path)
+    write_files(tmp_path, {"quit.py": "import colorsys, os\nimport json\nos._exit(7)\n"})
+    traced = run_cli(["--stream", "s.jsonl", "--format", "jsonl", "-o", "t.jsonl", "quit.py"], tmp_path)
     assert traced.returncode == 7 and "recovered from the stream file" in traced.stderr
     streamed = importtrace.load(tmp_path / "s.jsonl")
     assert streamed.header["complete"] is False and {"colorsys", "json"} <= set(streamed.loaded())
@@ -194,8 +174,8 @@ def test_stream_keeps_events_through_os_exit(tmp_path: Path) -> None:
 
 
 def test_stream_of_a_normal_run_is_complete(tmp_path: Path) -> None:
-    write(tmp_path, {"ok.py": "import colorsys\nfor _ in range(5):\n    import colorsys\n"})
-    traced = run(["--stream", "s.jsonl", "--format", "jsonl", "-o", "t.jsonl", "ok.py"], tmp_path)
+    write_files(tmp_path, {"ok.py": "import colorsys\nfor _ in range(5):\n    import colorsys\n"})
+    traced = run_cli(["--stream", "s.jsonl", "--format", "jsonl", "-o", "t.jsonl", "ok.py"], tmp_path)
     assert traced.returncode == 0
     streamed, final = importtrace.load(tmp_path / "s.jsonl"), importtrace.load(tmp_path / "t.jsonl")
     assert streamed.header.get("complete", True) is True
@@ -203,11 +183,11 @@ def test_stream_of_a_normal_run_is_complete(tmp_path: Path) -> None:
 
 
 def test_a_crash_loses_at_most_the_event_in_flight(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {"crash.py": "import colorsys\nimport crasher\n", "crasher.py": "import ctypes\nctypes.string_at(0)\n"},
     )
-    traced = run(["--stream", "s.jsonl", "--format", "jsonl", "-o", os.devnull, "crash.py"], tmp_path)
+    traced = run_cli(["--stream", "s.jsonl", "--format", "jsonl", "-o", os.devnull, "crash.py"], tmp_path)
     assert traced.returncode == -signal.SIGSEGV
     streamed = importtrace.load(tmp_path / "s.jsonl")
     crasher = streamed.first_load("crasher")
@@ -216,7 +196,7 @@ def test_a_crash_loses_at_most_the_event_in_flight(tmp_path: Path) -> None:
 
 
 def test_sigterm_to_importtrace_reaches_the_program(tmp_path: Path) -> None:
-    write(tmp_path, {"wait.py": "import sys, time\nprint('ready', flush=True)\ntime.sleep(30)\n"})
+    write_files(tmp_path, {"wait.py": "import sys, time\nprint('ready', flush=True)\ntime.sleep(30)\n"})
     cmd = [sys.executable, "-m", "importtrace", "--format", "jsonl", "-o", os.devnull, "wait.py"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
@@ -245,9 +225,9 @@ def test_sigterm_to_importtrace_reaches_the_program(tmp_path: Path) -> None:
     ],
 )
 def test_bad_input(tmp_path: Path, args: list[str], message: str) -> None:
-    write(tmp_path, {"prog.py": "open('ran', 'w').close()\n"})
+    write_files(tmp_path, {"prog.py": "open('ran', 'w').close()\n"})
     (tmp_path / "emptydir").mkdir()
-    traced = run(args, tmp_path)
+    traced = run_cli(args, tmp_path)
     assert traced.returncode == 2
     lines = traced.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("importtrace: error: ") and message in lines[0], traced.stderr
@@ -266,51 +246,51 @@ def test_bad_input(tmp_path: Path, args: list[str], message: str) -> None:
 def test_show_and_why_on_bad_trace_files(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "t.jsonl").write_text(content)
     for args in (["show", "t.jsonl"], ["why", "t.jsonl", "json"]):
-        traced = run(args, tmp_path)
+        traced = run_cli(args, tmp_path)
         assert traced.returncode == 2 and traced.stderr.count("\n") == 1 and message in traced.stderr
 
 
 def test_show_why_and_empty_traces(tmp_path: Path) -> None:
-    write(tmp_path, {"prog.py": "import json\n", "empty.py": "x = 1\n"})
-    assert run(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path).returncode == 0
-    shown = run(["show", "t.jsonl", "--format", "jsonl"], tmp_path)
+    write_files(tmp_path, {"prog.py": "import json\n", "empty.py": "x = 1\n"})
+    assert run_cli(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path).returncode == 0
+    shown = run_cli(["show", "t.jsonl", "--format", "jsonl"], tmp_path)
     assert shown.returncode == 0 and shown.stdout == (tmp_path / "t.jsonl").read_text()
-    why = run(["why", "t.jsonl", "json.scanner"], tmp_path)
+    why = run_cli(["why", "t.jsonl", "json.scanner"], tmp_path)
     assert why.returncode == 0
     assert "prog.py:1" in why.stdout and "import json" in why.stdout and "json/decoder.py" in why.stdout
-    missing = run(["why", "t.jsonl", "pandas"], tmp_path)
+    missing = run_cli(["why", "t.jsonl", "pandas"], tmp_path)
     assert missing.returncode == 1 and "pandas was not imported" in missing.stdout
-    assert run(["--format", "jsonl", "-o", "e.jsonl", "empty.py"], tmp_path).returncode == 0
-    empty = run(["show", "e.jsonl"], tmp_path)
+    assert run_cli(["--format", "jsonl", "-o", "e.jsonl", "empty.py"], tmp_path).returncode == 0
+    empty = run_cli(["show", "e.jsonl"], tmp_path)
     assert empty.returncode == 0 and "Traceback" not in empty.stderr
 
 
 def test_why_option_on_a_run(tmp_path: Path) -> None:
-    write(tmp_path, {"prog.py": "import json\nfrom json import decoder\n"})
-    traced = run(["--format", "jsonl", "-o", os.devnull, "--why", "json.decoder", "prog.py"], tmp_path)
+    write_files(tmp_path, {"prog.py": "import json\nfrom json import decoder\n"})
+    traced = run_cli(["--format", "jsonl", "-o", os.devnull, "--why", "json.decoder", "prog.py"], tmp_path)
     assert "json.decoder was first loaded by this chain of imports" in traced.stderr
     assert re.search(r"hit \(from json import decoder\) by __main__ at \S*prog.py:2", traced.stderr)  # a request too
 
 
 def test_why_says_a_module_loaded_before_the_trace_began_was_already_loaded(tmp_path: Path) -> None:
     """os and sys are in sys.modules before the program's first line: every import of them is a hit."""
-    write(tmp_path, {"prog.py": "import os\nimport colorsys\n"})
-    traced = run(["--format", "jsonl", "-o", "t.jsonl", "--why", "os", "--why", "sys", "prog.py"], tmp_path)
+    write_files(tmp_path, {"prog.py": "import os\nimport colorsys\n"})
+    traced = run_cli(["--format", "jsonl", "-o", "t.jsonl", "--why", "os", "--why", "sys", "prog.py"], tmp_path)
     assert traced.returncode == 0, traced.stderr
     assert "os was already loaded when the trace started" in traced.stderr
     assert "sys was not imported in this trace; it was already loaded when the trace started" in traced.stderr
     assert "never loaded" not in traced.stderr
-    why_os = run(["why", "t.jsonl", "os"], tmp_path)
+    why_os = run_cli(["why", "t.jsonl", "os"], tmp_path)
     assert why_os.returncode == 0 and why_os.stdout.startswith("os was already loaded when the trace started")
     assert re.search(r"hit by __main__ at \S*prog.py:1", why_os.stdout), why_os.stdout
-    why_sys = run(["why", "t.jsonl", "sys"], tmp_path)
+    why_sys = run_cli(["why", "t.jsonl", "sys"], tmp_path)
     assert why_sys.returncode == 1 and "already loaded when the trace started" in why_sys.stdout
-    never = run(["why", "t.jsonl", "colorsys"], tmp_path)
+    never = run_cli(["why", "t.jsonl", "colorsys"], tmp_path)
     assert never.returncode == 0 and "first loaded by this chain" in never.stdout
 
 
 def test_why_tells_a_circular_import_from_a_package_importing_its_parts(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "prog.py": "import ring.a\n",
@@ -321,10 +301,10 @@ def test_why_tells_a_circular_import_from_a_package_importing_its_parts(tmp_path
             "ring/b.py": "from . import a\n",
         },
     )
-    assert run(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path).returncode == 0
-    ring_a = run(["why", "t.jsonl", "ring.a"], tmp_path).stdout
+    assert run_cli(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path).returncode == 0
+    ring_a = run_cli(["why", "t.jsonl", "ring.a"], tmp_path).stdout
     assert re.search(r"hit \(from ring import a\) by ring.b at \S*ring/b.py:1 \(circular import\)", ring_a), ring_a
-    ring = run(["why", "t.jsonl", "ring"], tmp_path).stdout
+    ring = run_cli(["why", "t.jsonl", "ring"], tmp_path).stdout
     assert re.search(
         r"by ring.base at \S*base.py:1 \(ring still initialising: a package importing its own parts\)", ring
     )
@@ -334,8 +314,8 @@ def test_why_tells_a_circular_import_from_a_package_importing_its_parts(tmp_path
 def test_the_command_line_leaves_atexit_work_and_profilers_their_exit(tmp_path: Path) -> None:
     """show ends with os._exit to skip freeing a large trace, but not when coverage or cProfile still
     have work at exit."""
-    write(tmp_path, {"prog.py": "import colorsys\n"})
-    assert run(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path).returncode == 0
+    write_files(tmp_path, {"prog.py": "import colorsys\n"})
+    assert run_cli(["--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path).returncode == 0
     code = (
         "import atexit, sys; atexit.register(lambda: print('atexit ran')); "
         "sys.argv = ['importtrace', 'show', '-o', 'out.txt', 't.jsonl']; "
@@ -355,17 +335,19 @@ def test_the_command_line_leaves_atexit_work_and_profilers_their_exit(tmp_path: 
 
 
 def test_hide_noise_leaves_out_probes(tmp_path: Path) -> None:
-    write(tmp_path, {"prog.py": "import importlib.util\nimportlib.util.find_spec('colorsys')\nimport wave\n"})
-    plain = run(["--color", "never", "--include", "colorsys", "--include", "wave", "prog.py"], tmp_path).stderr
-    quiet = run(["--color", "never", "--include", "colorsys", "--include", "wave", "--hide-noise", "prog.py"], tmp_path)
+    write_files(tmp_path, {"prog.py": "import importlib.util\nimportlib.util.find_spec('colorsys')\nimport wave\n"})
+    plain = run_cli(["--color", "never", "--include", "colorsys", "--include", "wave", "prog.py"], tmp_path).stderr
+    quiet = run_cli(
+        ["--color", "never", "--include", "colorsys", "--include", "wave", "--hide-noise", "prog.py"], tmp_path
+    )
     assert "colorsys  probe (find_spec, not an import)" in plain and "load    wave" in plain
     assert quiet.returncode == 0 and "colorsys" not in quiet.stderr and "load    wave" in quiet.stderr
 
 
 def test_version_and_help(tmp_path: Path) -> None:
-    version = run(["--version"], tmp_path)
+    version = run_cli(["--version"], tmp_path)
     assert version.returncode == 0 and importtrace.__version__ in version.stdout
-    helptext = run(["--help"], tmp_path)
+    helptext = run_cli(["--help"], tmp_path)
     assert helptext.returncode == 0 and "exit codes:" in helptext.stdout and "-m module" in helptext.stdout
     assert len(helptext.stdout.splitlines()) < 60
 
@@ -374,7 +356,7 @@ def test_console_script(tmp_path: Path) -> None:
     script = shutil.which("importtrace", path=str(Path(sys.executable).parent))
     if script is None:
         pytest.skip("console script not installed in this environment")
-    write(tmp_path, {"prog.py": "import colorsys\n"})
+    write_files(tmp_path, {"prog.py": "import colorsys\n"})
     done = subprocess.run(
         [script, "--format", "jsonl", "-o", "t.jsonl", "prog.py"],
         cwd=tmp_path,
@@ -392,7 +374,7 @@ BROAD = [*FIDELITY_SAMPLE[:12], "tabulate", "subprocess", "tempfile", "shutil"]
 
 
 def test_traced_program_loads_what_it_loads_untraced(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "broad.py": "import sys\nbefore = set(sys.modules)\n%s\n"
@@ -400,8 +382,8 @@ def test_traced_program_loads_what_it_loads_untraced(tmp_path: Path) -> None:
             % "\n".join("import %s" % m for m in BROAD)
         },
     )
-    plain = run(["broad.py"], tmp_path, traced=False)
-    traced = run(["--format", "jsonl", "-o", "t.jsonl", "broad.py"], tmp_path)
+    plain = run_cli(["broad.py"], tmp_path, traced=False)
+    traced = run_cli(["--format", "jsonl", "-o", "t.jsonl", "broad.py"], tmp_path)
     assert json.loads(traced.stdout) == json.loads(plain.stdout)
     loaded = set(importtrace.load(tmp_path / "t.jsonl").loaded()) - {"__main__"}
     aliases = {"typing.io", "typing.re", "importlib._bootstrap", "importlib._bootstrap_external"}
@@ -412,7 +394,7 @@ def test_traced_program_loads_what_it_loads_untraced(tmp_path: Path) -> None:
 
 
 def test_pytest_with_warnings_as_errors_gives_the_same_results(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "pyproject.toml": '[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n',
@@ -422,8 +404,8 @@ def test_pytest_with_warnings_as_errors_gives_the_same_results(tmp_path: Path) -
         },
     )
     env: dict[str, Any] = dict(os.environ, PYTHONPATH=str(tmp_path))
-    plain = run(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"], tmp_path, traced=False, env=env)
-    traced = run(
+    plain = run_cli(["-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"], tmp_path, traced=False, env=env)
+    traced = run_cli(
         ["--format", "jsonl", "-o", "t.jsonl", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"],
         tmp_path,
         env=env,
@@ -442,7 +424,7 @@ def test_pytest_with_warnings_as_errors_gives_the_same_results(tmp_path: Path) -
 
 def test_a_suite_that_starts_stops_and_cleans_up_traces_keeps_the_command_line_s_recording(tmp_path: Path) -> None:
     # As this repository's own conftest does: every test ends by stopping whatever is still recording.
-    write(
+    write_files(
         tmp_path,
         {
             "conftest.py": """
@@ -485,8 +467,8 @@ def test_a_suite_that_starts_stops_and_cleans_up_traces_keeps_the_command_line_s
         },
     )
     args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "test_traces.py"]
-    plain = run(args, tmp_path, traced=False)
-    traced = run(["--format", "jsonl", "-o", "t.jsonl", *args], tmp_path)
+    plain = run_cli(args, tmp_path, traced=False)
+    traced = run_cli(["--format", "jsonl", "-o", "t.jsonl", *args], tmp_path)
     assert plain.returncode == traced.returncode == 0, traced.stdout + traced.stderr
     assert "5 passed" in plain.stdout and "5 passed" in traced.stdout
     assert traced.stderr == ""
@@ -495,9 +477,9 @@ def test_a_suite_that_starts_stops_and_cleans_up_traces_keeps_the_command_line_s
 
 
 def test_a_program_that_stops_the_command_line_s_recording_hands_over_what_it_had(tmp_path: Path) -> None:
-    write(tmp_path, {"mod_a.py": "", "mod_b.py": ""})
+    write_files(tmp_path, {"mod_a.py": "", "mod_b.py": ""})
     code = "import mod_a\nfrom importtrace.record import _session\n_session._held[0].stop()\nimport mod_b\n"
-    traced = run(["--format", "jsonl", "-o", "t.jsonl", "-c", code], tmp_path)
+    traced = run_cli(["--format", "jsonl", "-o", "t.jsonl", "-c", code], tmp_path)
     assert traced.returncode == 0
     assert traced.stderr == "importtrace: the program stopped importtrace's recording of it: the trace ends there\n"
     trace = importtrace.load(tmp_path / "t.jsonl")
@@ -507,14 +489,14 @@ def test_a_program_that_stops_the_command_line_s_recording_hands_over_what_it_ha
 
 def test_dash_c_program_traceback_matches(tmp_path: Path) -> None:
     code = "x = 1\ndef f():\n    return 1/0\nf()\n"
-    plain = run(["-c", code], tmp_path, traced=False)
-    traced = run(["--format", "jsonl", "-o", os.devnull, "-c", code], tmp_path)
+    plain = run_cli(["-c", code], tmp_path, traced=False)
+    traced = run_cli(["--format", "jsonl", "-o", os.devnull, "-c", code], tmp_path)
     assert plain.returncode == traced.returncode == 1
     assert traced.stderr == plain.stderr and "ZeroDivisionError" in traced.stderr
 
 
 def test_no_site_program_loads_what_it_loads_untraced(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "nosite.py": "import sys\nbefore = set(sys.modules)\nimport os, json\n"
@@ -535,8 +517,8 @@ def test_no_site_program_loads_what_it_loads_untraced(tmp_path: Path) -> None:
 
 
 def test_explain_on_a_run_records_bytecode_provenance(tmp_path: Path) -> None:
-    write(tmp_path, {"prog.py": "import helper\n", "helper.py": "X = 1\n"})
-    traced = run(["--explain", "--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path)
+    write_files(tmp_path, {"prog.py": "import helper\n", "helper.py": "X = 1\n"})
+    traced = run_cli(["--explain", "--format", "jsonl", "-o", "t.jsonl", "prog.py"], tmp_path)
     assert traced.returncode == 0, traced.stderr
     trace = importtrace.load(tmp_path / "t.jsonl")
     assert trace.header["explain"] is True and trace.first_load("helper").bytecode in ("compiled", "cached")  # type: ignore[union-attr]
@@ -548,9 +530,9 @@ def test_local_modules_never_replace_the_standard_library_in_importtrace_itself(
     for name in ("random", "tempfile", "shutil", "tabulate", "argparse"):
         (tmp_path / ("%s.py" % name)).write_text("raise RuntimeError('local %s.py imported')\n" % name)
     (tmp_path / "prog.py").write_text("print('ran')\n")
-    traced = run(["--format", "table", "-o", "t.txt", "prog.py"], tmp_path)
+    traced = run_cli(["--format", "table", "-o", "t.txt", "prog.py"], tmp_path)
     assert traced.returncode == 0 and traced.stdout == "ran\n", traced.stderr
-    shown = run(["--format", "jsonl", "-o", os.devnull, "-m", "prog"], tmp_path)
+    shown = run_cli(["--format", "jsonl", "-o", os.devnull, "-m", "prog"], tmp_path)
     assert shown.returncode == 0 and shown.stdout == "ran\n", shown.stderr
 
 
@@ -651,18 +633,20 @@ def test_quick_parse_leaves_short_options_with_equals_to_argparse(options: list[
 
 
 def test_short_option_with_equals_writes_the_report_where_argparse_says(tmp_path: Path) -> None:
-    write(tmp_path, {"prog.py": "print('ran')\n"})
-    result = run(["-fjsonl", "-o=report.jsonl", "prog.py"], tmp_path)
+    write_files(tmp_path, {"prog.py": "print('ran')\n"})
+    result = run_cli(["-fjsonl", "-o=report.jsonl", "prog.py"], tmp_path)
     assert (result.returncode, result.stdout) == (0, "ran\n"), result.stderr
     assert (tmp_path / "report.jsonl").exists() and not (tmp_path / "=report.jsonl").exists()
 
 
 def test_a_relative_tmpdir_still_gets_the_trace_of_a_program_that_changes_directory(tmp_path: Path) -> None:
     """The hand-over file's path must not depend on the working directory the program leaves behind."""
-    write(tmp_path, {"prog.py": "import os\nos.chdir(os.path.dirname(os.getcwd()))\nimport colorsys\nprint('ran')\n"})
+    write_files(
+        tmp_path, {"prog.py": "import os\nos.chdir(os.path.dirname(os.getcwd()))\nimport colorsys\nprint('ran')\n"}
+    )
     (tmp_path / "scratch").mkdir()
     env = {**os.environ, "TMPDIR": "scratch", "TEMP": "scratch", "TMP": "scratch"}
-    result = run(["--format", "jsonl", "-o", "out.jsonl", "prog.py"], tmp_path, env=env)
+    result = run_cli(["--format", "jsonl", "-o", "out.jsonl", "prog.py"], tmp_path, env=env)
     assert (result.returncode, result.stdout, result.stderr) == (0, "ran\n", "")
     assert '"colorsys"' in (tmp_path / "out.jsonl").read_text()
     assert list((tmp_path / "scratch").iterdir()) == []

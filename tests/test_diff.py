@@ -6,9 +6,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
-import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +16,8 @@ import importtrace
 from importtrace.rules._diff import compare
 from importtrace.rules._diffresult import Diff
 from importtrace.rules._noise import median
+
+from .conftest import run_cli, write_files
 
 PARTS = {"heavy/parts/p%d.py" % i: "X = %d\n" % i for i in range(10)}
 V1 = {
@@ -67,23 +67,9 @@ V2 = {
 HEAVY = ["heavy", "heavy.engine", "colorsys", "heavy.parts", *("heavy.parts.p%d" % i for i in range(10))]
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
-
-def importtrace_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "importtrace", *args], cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-
-
 @pytest.fixture
 def versions(tmp_path: Path) -> tuple[Path, Path]:
-    return write(tmp_path / "v1", V1), write(tmp_path / "v2", V2)
+    return write_files(tmp_path / "v1", V1), write_files(tmp_path / "v2", V2)
 
 
 @pytest.fixture
@@ -92,7 +78,7 @@ def recorded(versions: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
     files = []
     for root, name in zip(versions, ("before.jsonl", "after.jsonl")):
         out = tmp_path / name
-        done = importtrace_cli("--format", "jsonl", "-o", str(out), "-c", "import app.cli", cwd=root)
+        done = run_cli(["--format", "jsonl", "-o", str(out), "-c", "import app.cli"], root)
         assert done.returncode == 0, done.stderr
         files.append(out)
     return files[0], files[1]
@@ -164,7 +150,7 @@ def test_to_dict_is_json_ready_and_complete(recorded: tuple[Path, Path]) -> None
 
 
 def test_text_report_and_exit_status(recorded: tuple[Path, Path], tmp_path: Path) -> None:
-    done = importtrace_cli("diff", str(recorded[0]), str(recorded[1]), cwd=tmp_path)
+    done = run_cli(["diff", str(recorded[0]), str(recorded[1])], tmp_path)
     assert done.returncode == 1 and done.stderr == ""
     out = done.stdout
     assert "modules loaded: 7 -> 21 (16 new, 2 gone)" in out
@@ -176,28 +162,28 @@ def test_text_report_and_exit_status(recorded: tuple[Path, Path], tmp_path: Path
     assert "~ app.util: imported by app.cli, now by app.report" in out
     assert "one run a side, so this may be noise" in out
     assert "\x1b[" not in out  # no colour in a pipe
-    same = importtrace_cli("diff", str(recorded[0]), str(recorded[0]), cwd=tmp_path)
+    same = run_cli(["diff", str(recorded[0]), str(recorded[0])], tmp_path)
     assert same.returncode == 0 and "(the same modules)" in same.stdout
 
 
 def test_markdown_and_json(recorded: tuple[Path, Path], tmp_path: Path) -> None:
-    md = importtrace_cli("diff", "--format", "markdown", str(recorded[0]), str(recorded[1]), cwd=tmp_path)
+    md = run_cli(["diff", "--format", "markdown", str(recorded[0]), str(recorded[1])], tmp_path)
     assert md.returncode == 1
     assert md.stdout.startswith("### importtrace diff: modules loaded: 7 → 21 (16 new, 2 gone)\n")
     assert "- **`heavy.engine`** and its imports: 14 modules (1 standard library)" in md.stdout
     assert "  - `v2/app/report.py:1 imported heavy.engine`" in md.stdout
     assert "| **total** |" in md.stdout
     out = tmp_path / "diff.json"
-    js = importtrace_cli("diff", "-f", "json", "-o", str(out), str(recorded[0]), str(recorded[1]), cwd=tmp_path)
+    js = run_cli(["diff", "-f", "json", "-o", str(out), str(recorded[0]), str(recorded[1])], tmp_path)
     assert js.returncode == 1 and js.stdout == ""
     assert json.loads(out.read_text())["added"][0]["chain"][-1] == "v2/app/report.py:1 imported heavy.engine"
 
 
 def test_rules_decide_the_exit_status_and_name_the_chain(recorded: tuple[Path, Path], tmp_path: Path) -> None:
     before, after = str(recorded[0]), str(recorded[1])
-    held = importtrace_cli("diff", "--max-new-modules", "16", before, after, cwd=tmp_path)
+    held = run_cli(["diff", "--max-new-modules", "16", before, after], tmp_path)
     assert held.returncode == 0 and "Rules: all hold (max-new-modules 16)" in held.stdout
-    failed = importtrace_cli("diff", "--max-new-modules", "0", "--forbid", "heavy.parts", before, after, cwd=tmp_path)
+    failed = run_cli(["diff", "--max-new-modules", "0", "--forbid", "heavy.parts", before, after], tmp_path)
     assert failed.returncode == 1
     lines = failed.stdout.split("Rules: 2 rules failed\n")[1].splitlines()
     assert lines[0] == "FAILED max-new-modules 0: 16 new modules, more than 0"
@@ -206,9 +192,7 @@ def test_rules_decide_the_exit_status_and_name_the_chain(recorded: tuple[Path, P
     forbid = lines.index("FAILED forbid heavy.parts: heavy.parts was imported")
     assert lines[forbid + 3] == "    v2/app/report.py:1 imported heavy.engine"
     assert lines[forbid + 4].endswith("heavy/engine.py:2 imported heavy.parts")
-    js = importtrace_cli(
-        "diff", "-f", "json", "--forbid", "pandas", "--forbid", "colorsys", before, after, cwd=tmp_path
-    )
+    js = run_cli(["diff", "-f", "json", "--forbid", "pandas", "--forbid", "colorsys", before, after], tmp_path)
     rules = json.loads(js.stdout)["rules"]
     assert [(r["rule"], r["passed"]) for r in rules] == [("forbid pandas", True), ("forbid colorsys", False)]
     assert js.returncode == 1
@@ -237,7 +221,7 @@ def test_bad_input_is_one_line_and_status_2(tmp_path: Path, make: object, messag
     trace.save(tmp_path / "mixed" / "run-001.jsonl")
     trace.header["program"]["target"] = "import app"
     trace.save(tmp_path / "mixed" / "run-002.jsonl")
-    done = importtrace_cli("diff", *make(tmp_path), cwd=tmp_path)  # type: ignore[operator]
+    done = run_cli(["diff", *make(tmp_path)], tmp_path)  # type: ignore[operator]
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
 
@@ -251,7 +235,7 @@ def test_runs_record_a_directory_and_keep_the_programs_status(versions: tuple[Pa
     (folder / "run-009.jsonl").write_text("left from an earlier recording")
     (folder / "notes.txt").write_text("mine")
     code = "import app.cli, sys; print('ran'); sys.exit(3)"
-    done = importtrace_cli("--runs", "3", "-o", str(folder), "-c", code, cwd=versions[0])
+    done = run_cli(["--runs", "3", "-o", str(folder), "-c", code], versions[0])
     assert done.returncode == 3
     assert done.stdout == "ran\n" * 3
     assert done.stderr.endswith("(run-001.jsonl to run-003.jsonl); 3 runs exited with status 3\n"), done.stderr
@@ -273,7 +257,7 @@ def test_runs_record_a_directory_and_keep_the_programs_status(versions: tuple[Pa
 )
 def test_runs_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "file.txt").write_text("")
-    done = importtrace_cli(*args, cwd=tmp_path)
+    done = run_cli([*args], tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
     assert not (tmp_path / "d").exists()
 
@@ -414,7 +398,7 @@ def test_the_fixture_compares_with_a_saved_baseline(
 def test_a_package_loading_a_submodule_lazily_keeps_it_in_its_group(tmp_path: Path) -> None:
     """`from lazypkg import Thing` runs lazypkg's __getattr__ after lazypkg has loaded: the submodule's load
     is not inside lazypkg's, but lazypkg's code asked for it, so it belongs to lazypkg's group and time."""
-    write(
+    write_files(
         tmp_path,
         {
             "lazypkg/__init__.py": """\
@@ -428,7 +412,7 @@ def test_a_package_loading_a_submodule_lazily_keeps_it_in_its_group(tmp_path: Pa
         },
     )
     for name, code in (("before.jsonl", "pass"), ("after.jsonl", "from lazypkg import Thing")):
-        done = importtrace_cli("--format", "jsonl", "-o", name, "-c", code, cwd=tmp_path)
+        done = run_cli(["--format", "jsonl", "-o", name, "-c", code], tmp_path)
         assert done.returncode == 0, done.stderr
     d = importtrace.diff(tmp_path / "before.jsonl", tmp_path / "after.jsonl")
     (group,) = d.added
@@ -472,7 +456,7 @@ def test_one_very_slow_run_does_not_hide_a_change() -> None:
 def test_failed_imports_the_standard_library_makes_are_folded(tmp_path: Path) -> None:
     """mimetypes asks for winreg, which only Windows has: a fact, but not the program's failure."""
     for name, code in (("before.jsonl", "pass"), ("after.jsonl", "import mimetypes")):
-        assert importtrace_cli("--format", "jsonl", "-o", name, "-c", code, cwd=tmp_path).returncode == 0
+        assert run_cli(["--format", "jsonl", "-o", name, "-c", code], tmp_path).returncode == 0
     d = importtrace.diff(tmp_path / "before.jsonl", tmp_path / "after.jsonl")
     (winreg,) = [f for f in d.new_failures if f.module == "winreg"]
     assert winreg.stdlib and "mimetypes.py:" in winreg.chain[-1]
@@ -496,10 +480,10 @@ def test_the_example_readme_shows_real_output(tmp_path: Path) -> None:
     for side in ("before", "after"):
         command = f"(cd {side} && importtrace --runs 10 -o ../runs-{side} -m mailer.cli --help > /dev/null)"
         assert command in readme
-        done = importtrace_cli("--runs", "1", "-o", f"../runs-{side}", "-m", "mailer.cli", "--help", cwd=work / side)
+        done = run_cli(["--runs", "1", "-o", f"../runs-{side}", "-m", "mailer.cli", "--help"], work / side)
         assert done.returncode == 0 and "usage: mailer" in done.stdout, done.stderr
     assert "importtrace diff runs-before runs-after\n" in readme
-    report = importtrace_cli("diff", "runs-before", "runs-after", cwd=work)
+    report = run_cli(["diff", "runs-before", "runs-after"], work)
     assert report.returncode == 1
     stable = [
         "+ smtplib and its imports: ",
@@ -510,9 +494,7 @@ def test_the_example_readme_shows_real_output(tmp_path: Path) -> None:
     for text in stable:
         assert text in readme and text in report.stdout, text
     assert "importtrace diff --max-new-modules 0 --forbid smtplib runs-before runs-after\n" in readme
-    rules = importtrace_cli(
-        "diff", "--max-new-modules", "0", "--forbid", "smtplib", "runs-before", "runs-after", cwd=work
-    )
+    rules = run_cli(["diff", "--max-new-modules", "0", "--forbid", "smtplib", "runs-before", "runs-after"], work)
     assert rules.returncode == 1
     shown = readme.split("Rules: 2 rules failed\n", 1)[1].split("```", 1)[0]
     real = rules.stdout.split("Rules: 2 rules failed\n", 1)[1]
@@ -525,11 +507,11 @@ def test_a_run_ended_by_a_signal_stops_the_recording(tmp_path: Path) -> None:
     import signal
 
     code = "import os, signal; os.kill(os.getpid(), signal.%s)"
-    done = importtrace_cli("--runs", "3", "-o", "int", "-c", code % "SIGINT", cwd=tmp_path)
+    done = run_cli(["--runs", "3", "-o", "int", "-c", code % "SIGINT"], tmp_path)
     assert done.returncode == -signal.SIGINT  # KeyboardInterrupt: the run's trace is handed over and kept
     assert "run 1 of 3 ended by signal %d; stopped" % signal.SIGINT in done.stderr
     assert sorted(p.name for p in (tmp_path / "int").iterdir()) == ["run-001.jsonl"]
-    done = importtrace_cli("--runs", "3", "-o", "term", "-c", code % "SIGTERM", cwd=tmp_path)
+    done = run_cli(["--runs", "3", "-o", "term", "-c", code % "SIGTERM"], tmp_path)
     assert done.returncode == -signal.SIGTERM  # killed outright: no trace to keep
     assert "run 1 of 3 ended without handing over its trace (status -%d); stopped" % signal.SIGTERM in done.stderr
     assert list((tmp_path / "term").iterdir()) == []
@@ -566,12 +548,12 @@ def test_no_format_lets_a_control_character_through(fmt: str, color: bool) -> No
 
 
 def test_one_statement_in_a_loop_is_one_group(tmp_path: Path) -> None:
-    write(tmp_path, {"plug/__init__.py": "", **{"plug/p%d.py" % i: "" for i in range(5)}})
+    write_files(tmp_path, {"plug/__init__.py": "", **{"plug/p%d.py" % i: "" for i in range(5)}})
     code = "import importlib\nfor i in range(5):\n    importlib.import_module('plug.p%d' % i)\n"
     (tmp_path / "load.py").write_text(code)
     (tmp_path / "none.py").write_text("")
     for name, script in (("before.jsonl", "none.py"), ("after.jsonl", "load.py")):
-        assert importtrace_cli("--format", "jsonl", "-o", name, script, cwd=tmp_path).returncode == 0
+        assert run_cli(["--format", "jsonl", "-o", name, script], tmp_path).returncode == 0
     d = importtrace.diff(tmp_path / "before.jsonl", tmp_path / "after.jsonl")
     plugins, importlib = d.added
     assert plugins.roots == ["plug", *("plug.p%d" % i for i in range(5))] and plugins.chain[-1].endswith(

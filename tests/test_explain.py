@@ -26,9 +26,8 @@ from importtrace import Event, Trace
 from importtrace.renderers import RenderError, render
 from importtrace.renderers._explain import Explainer, explain
 
-from .conftest import Project
+from .conftest import Project, golden
 
-GOLDEN = Path(__file__).parent / "golden"
 STD = os.path.join(os.sep, "opt", "python", "lib", "python3.x")  # a made-up standard library for stable headers
 SITE = os.path.join(os.sep, "opt", "venv", "site-packages")
 
@@ -124,14 +123,6 @@ def notes_of(trace: Trace, kind: str, name: str, nth: int = 0) -> list[str]:
 
 def joined(notes: list[str]) -> str:
     return "\n".join(notes)
-
-
-def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("IMPORTTRACE_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}: run with IMPORTTRACE_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
 
 
 # --- the whole timeline ----------------------------------------------------------------------------

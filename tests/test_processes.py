@@ -20,28 +20,15 @@ from importtrace import Trace, record, render
 from importtrace.renderers import RenderError
 from importtrace.trace._build import _event_from_dict
 
+from .conftest import run_cli, write_files
+
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="following child processes needs POSIX")
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return root
-
-
-def run(
-    args: list[str], cwd: Path, *, traced: bool = True, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, *(["-m", "importtrace"] if traced else []), *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
 
 
 def traced(args: list[str], cwd: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], Trace]:
     """Run the program traced, its trace written as JSON Lines, and return both."""
     out = cwd / "trace.jsonl"
-    result = run([*options, "--format", "jsonl", "-o", str(out), *args], cwd)
+    result = run_cli([*options, "--format", "jsonl", "-o", str(out), *args], cwd)
     return result, importtrace.load(out)
 
 
@@ -66,7 +53,7 @@ TREE = {
 
 
 def worker_module(root: Path) -> None:
-    write(
+    write_files(
         root,
         {
             "workmod.py": "VALUE = 7\n",
@@ -91,7 +78,7 @@ def worker_module(root: Path) -> None:
 @pytest.mark.parametrize("method", ["spawn", "forkserver", "fork"])
 def test_a_pool_s_workers_are_traced_and_the_program_behaves_as_untraced(tmp_path: Path, method: str) -> None:
     worker_module(tmp_path)
-    plain = run(["pool_app.py", method], tmp_path, traced=False)
+    plain = run_cli(["pool_app.py", method], tmp_path, traced=False)
     result, trace = traced(["pool_app.py", method], tmp_path)
     assert (result.returncode, result.stdout) == (plain.returncode, plain.stdout) == (3, "[0, 7, 14, 21, 28, 35]\n")
     main = trace.processes[0]
@@ -113,7 +100,7 @@ def test_a_pool_s_workers_are_traced_and_the_program_behaves_as_untraced(tmp_pat
 
 
 def test_a_forked_child_records_only_its_own_events_in_its_own_record(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "before.py": "",
@@ -147,7 +134,7 @@ def test_a_forked_child_records_only_its_own_events_in_its_own_record(tmp_path: 
 
 def test_a_python_subprocess_starts_as_it_would_untraced(tmp_path: Path) -> None:
     """Same sys.modules at its first line (but importtrace's own), argv, path, flags and output."""
-    write(
+    write_files(
         tmp_path,
         {
             "submod.py": "",
@@ -168,7 +155,7 @@ def test_a_python_subprocess_starts_as_it_would_untraced(tmp_path: Path) -> None
                 """,
         },
     )
-    plain = run(["launch.py"], tmp_path, traced=False)
+    plain = run_cli(["launch.py"], tmp_path, traced=False)
     result, trace = traced(["launch.py"], tmp_path)
     assert plain.returncode == 0 and plain.stdout.startswith("5 {")
     assert (result.returncode, result.stdout) == (plain.returncode, plain.stdout)
@@ -179,7 +166,7 @@ def test_a_python_subprocess_starts_as_it_would_untraced(tmp_path: Path) -> None
 
 
 def test_a_program_that_is_not_python_is_unaffected(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "shell.py": """
@@ -191,7 +178,7 @@ def test_a_program_that_is_not_python_is_unaffected(tmp_path: Path) -> None:
                 """
         },
     )
-    plain = run(["shell.py"], tmp_path, traced=False)
+    plain = run_cli(["shell.py"], tmp_path, traced=False)
     result, trace = traced(["shell.py"], tmp_path)
     assert (result.returncode, result.stdout) == (plain.returncode, plain.stdout)
     assert plain.stdout.splitlines()[:2] == ["x 1", "6"]
@@ -199,7 +186,7 @@ def test_a_program_that_is_not_python_is_unaffected(tmp_path: Path) -> None:
 
 
 def test_a_child_that_calls_os_exit_or_is_killed_keeps_its_events_and_the_parent_s_trace(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "exitmod.py": "",
@@ -214,7 +201,7 @@ def test_a_child_that_calls_os_exit_or_is_killed_keeps_its_events_and_the_parent
                 """,
         },
     )
-    plain = run(["ends.py"], tmp_path, traced=False)
+    plain = run_cli(["ends.py"], tmp_path, traced=False)
     result, trace = traced(["ends.py"], tmp_path)
     assert (result.returncode, result.stdout) == (plain.returncode, plain.stdout) == (0, "7\n-9\n")
     exited, killed = by_how(trace, "exec")
@@ -225,7 +212,7 @@ def test_a_child_that_calls_os_exit_or_is_killed_keeps_its_events_and_the_parent
 
 
 def test_a_child_still_running_when_the_program_ends_is_reported(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "slowmod.py": "",
@@ -249,14 +236,14 @@ def test_a_child_still_running_when_the_program_ends_is_reported(tmp_path: Path)
 
 
 def test_no_follow_traces_the_program_s_process_alone(tmp_path: Path) -> None:
-    write(tmp_path, TREE)
+    write_files(tmp_path, TREE)
     result, trace = traced(["tree.py"], tmp_path, "--no-follow")
     assert result.returncode == 0 and [p["how"] for p in trace.processes] == ["main"]
     assert "colorsys" in trace.loaded() and "childmod" not in trace.loaded() and "wave" not in trace.loaded()
 
 
 def test_pytest_xdist_workers_are_traced(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "mylib.py": "def double(x):\n    return 2 * x\n",
@@ -272,7 +259,7 @@ def test_pytest_xdist_workers_are_traced(tmp_path: Path) -> None:
         },
     )
     args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "tests"]
-    plain = run(args, tmp_path, traced=False)
+    plain = run_cli(args, tmp_path, traced=False)
     result, trace = traced(args, tmp_path)
     assert plain.returncode == result.returncode == 1
     assert "1 failed, 1 passed" in plain.stdout and "1 failed, 1 passed" in result.stdout
@@ -284,7 +271,7 @@ def test_pytest_xdist_workers_are_traced(tmp_path: Path) -> None:
 
 def test_a_program_with_a_process_pool_matches_its_untraced_run(tmp_path: Path) -> None:
     """A real program: concurrent.futures with the default start method, output and exit status."""
-    write(
+    write_files(
         tmp_path,
         {
             "pool.py": """
@@ -302,7 +289,7 @@ def test_a_program_with_a_process_pool_matches_its_untraced_run(tmp_path: Path) 
                 """
         },
     )
-    plain = run(["pool.py"], tmp_path, traced=False)
+    plain = run_cli(["pool.py"], tmp_path, traced=False)
     result, trace = traced(["pool.py"], tmp_path)
     assert (result.returncode, result.stdout) == (plain.returncode, plain.stdout) and plain.returncode == 2
     assert result.stderr == plain.stderr == "warning\n"
@@ -310,11 +297,11 @@ def test_a_program_with_a_process_pool_matches_its_untraced_run(tmp_path: Path) 
 
 
 def test_exec_hands_over_the_trace_before_the_process_is_replaced(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {"replace.py": "import os, sys, colorsys\nos.execv('/bin/sh', ['sh', '-c', 'echo replaced; exit 3'])\n"},
     )
-    plain = run(["replace.py"], tmp_path, traced=False)
+    plain = run_cli(["replace.py"], tmp_path, traced=False)
     result, trace = traced(["replace.py"], tmp_path)
     assert (result.returncode, result.stdout) == (plain.returncode, plain.stdout) == (3, "replaced\n")
     assert "colorsys" in trace.loaded() and trace.processes[0]["ended"] == "exec"
@@ -322,7 +309,7 @@ def test_exec_hands_over_the_trace_before_the_process_is_replaced(tmp_path: Path
 
 def test_children_that_list_their_imports_are_left_untraced(tmp_path: Path) -> None:
     """-X importtime and -v print every import: through the bootstrap importtrace's would be there too."""
-    write(
+    write_files(
         tmp_path,
         {
             "lists.py": """
@@ -333,7 +320,7 @@ def test_children_that_list_their_imports_are_left_untraced(tmp_path: Path) -> N
                 """
         },
     )
-    plain = run(["lists.py"], tmp_path, traced=False)
+    plain = run_cli(["lists.py"], tmp_path, traced=False)
     result, trace = traced(["lists.py"], tmp_path)
     assert result.stdout == plain.stdout and [p["how"] for p in trace.processes] == ["main"]
 
@@ -343,7 +330,7 @@ def test_children_that_list_their_imports_are_left_untraced(tmp_path: Path) -> N
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Trace:
-    root = write(tmp_path_factory.mktemp("tree"), TREE)
+    root = write_files(tmp_path_factory.mktemp("tree"), TREE)
     result, trace = traced(["tree.py"], root)
     assert result.returncode == 0 and len(trace.processes) == 3
     return trace
@@ -404,9 +391,9 @@ def test_the_command_line_s_pid_option(tree: Trace, tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     tree.save(path)
     fork = tree.pids()[2]
-    shown = run(["show", str(path), "--pid", str(fork), "--format", "importtime"], tmp_path)
+    shown = run_cli(["show", str(path), "--pid", str(fork), "--format", "importtime"], tmp_path)
     assert shown.returncode == 0 and "wave" in shown.stdout and "colorsys" not in shown.stdout
-    bad = run(["show", str(path), "--pid", "1"], tmp_path)
+    bad = run_cli(["show", str(path), "--pid", "1"], tmp_path)
     assert bad.returncode == 2 and "no process 1" in bad.stderr
 
 
@@ -451,7 +438,7 @@ def test_stand_ins_rewrite_arguments_and_errors_keep_their_traceback(tmp_path: P
 
 def test_a_program_that_puts_objects_in_sys_argv_keeps_its_trace(tmp_path: Path) -> None:
     """CPython's test_import does (an object whose __del__ imports): the header holds their text."""
-    write(
+    write_files(
         tmp_path,
         {
             "odd.py": "import sys\nclass C:\n    pass\nsys.argv.insert(0, C())\nimport colorsys\n",

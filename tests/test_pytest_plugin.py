@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import write_files
+
 ROOT = Path(__file__).resolve().parent.parent
 
 APP = {
@@ -22,13 +24,6 @@ APP = {
     "heavy.py": "import heavy_part\n",
     "heavy_part.py": "",
 }
-
-
-def write(root: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
 
 
 def subprocess_env() -> dict[str, str]:
@@ -87,7 +82,7 @@ def test_a_session_traces_only_tests_that_ask(pytester: pytest.Pytester) -> None
 
 
 def test_fixture_assertions_pass_and_fail_with_the_chain(pytester: pytest.Pytester) -> None:
-    write(pytester.path, APP)
+    write_files(pytester.path, APP)
     pytester.makepyfile(
         test_budget="""
         import importtrace
@@ -134,7 +129,7 @@ def test_fixture_assertions_pass_and_fail_with_the_chain(pytester: pytest.Pytest
 
 
 def test_fixture_trace_so_far_stop_and_queries(pytester: pytest.Pytester) -> None:
-    write(pytester.path, {n: "" for n in ("setup_mod.py", "mid_mod.py", "late_mod.py", "between_mod.py")})
+    write_files(pytester.path, {n: "" for n in ("setup_mod.py", "mid_mod.py", "late_mod.py", "between_mod.py")})
     pytester.makeconftest(
         """
         import importlib
@@ -169,7 +164,7 @@ def test_fixture_trace_so_far_stop_and_queries(pytester: pytest.Pytester) -> Non
 
 
 def test_fixture_fresh_import_is_undone_when_the_test_ends(pytester: pytest.Pytester) -> None:
-    write(pytester.path, APP)
+    write_files(pytester.path, APP)
     pytester.makepyfile(
         test_restore="""
         import sys
@@ -190,7 +185,7 @@ def test_fixture_fresh_import_is_undone_when_the_test_ends(pytester: pytest.Pyte
 
 
 def test_assertion_failure_caught_by_the_test_keeps_recording(pytester: pytest.Pytester) -> None:
-    write(pytester.path, {"one.py": "", "two.py": ""})
+    write_files(pytester.path, {"one.py": "", "two.py": ""})
     pytester.makepyfile(
         test_caught="""
         import pytest
@@ -219,7 +214,7 @@ HELPERS = {
 def test_modules_the_rewriter_serves_are_seen_when_the_fixture_traces(pytester: pytest.Pytester) -> None:
     """The fixture's trace starts after pytest's finder is in place, so importtrace's goes first and
     asks pytest's: the rewritten module is an observed load whose loader is pytest's hook."""
-    write(pytester.path, HELPERS)
+    write_files(pytester.path, HELPERS)
     pytester.makepyfile(
         test_rewritten="""
         def test_observed(import_trace):
@@ -285,8 +280,8 @@ def run_under_importtrace(pytester: pytest.Pytester, *args: str) -> subprocess.C
 
 
 def test_no_rewrite_warning_when_importtrace_is_imported_before_pytest(pytester: pytest.Pytester) -> None:
-    write(pytester.path, {**HELPERS, "conftest.py": MARK_IMPORTTRACE})
-    write(pytester.path, APP)
+    write_files(pytester.path, {**HELPERS, "conftest.py": MARK_IMPORTTRACE})
+    write_files(pytester.path, APP)
     pytester.makepyfile(
         test_early="""
         def test_fixture_under_an_outer_trace(import_trace):
@@ -307,7 +302,7 @@ FLAGS = ["-p", "no:cacheprovider", "-W", "error::pytest.PytestAssertRewriteWarni
 def test_the_warning_check_itself_catches_a_module_without_the_marker(pytester: pytest.Pytester) -> None:
     """Control for the test above: the same set-up does fail for a module lacking PYTEST_DONT_REWRITE."""
     conftest = MARK_IMPORTTRACE + "pytest.register_assert_rewrite('plainmod')\n"
-    write(pytester.path, {"plainmod.py": '"""No marker."""\n', "conftest.py": conftest})
+    write_files(pytester.path, {"plainmod.py": '"""No marker."""\n', "conftest.py": conftest})
     pytester.makepyfile(test_nothing="def test_nothing():\n    pass\n")
     out = subprocess.run(
         [sys.executable, "-c", "import sys, plainmod, pytest; sys.exit(pytest.main(sys.argv[1:]))", *FLAGS],
@@ -339,7 +334,7 @@ def test_plugin_named_with_p_after_it_was_imported(pytester: pytest.Pytester, na
 def test_modules_the_rewriter_serves_ahead_of_importtrace_are_unobserved(pytester: pytest.Pytester) -> None:
     """Under an outer trace started before pytest, pytest's finder sits ahead of importtrace's: the
     modules it rewrites load unobserved, and the messages say so where the chain stops."""
-    write(pytester.path, HELPERS)
+    write_files(pytester.path, HELPERS)
     pytester.makepyfile(
         test_shadowed="""
         def test_shadowed(import_trace):
@@ -381,7 +376,7 @@ def test_fails():
 
 
 def test_importtrace_option_adds_a_summary_per_test(pytester: pytest.Pytester) -> None:
-    write(pytester.path, {**APP, "lonely.py": ""})
+    write_files(pytester.path, {**APP, "lonely.py": ""})
     pytester.makepyfile(test_summary=SUMMARY_TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider", "--importtrace")
     result.assert_outcomes(passed=2, failed=1)
@@ -402,7 +397,7 @@ def test_importtrace_option_adds_a_summary_per_test(pytester: pytest.Pytester) -
 
 
 def test_without_the_option_there_is_no_summary(pytester: pytest.Pytester) -> None:
-    write(pytester.path, {**APP, "lonely.py": ""})
+    write_files(pytester.path, {**APP, "lonely.py": ""})
     pytester.makepyfile(test_summary=SUMMARY_TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, failed=1)
@@ -412,7 +407,7 @@ def test_without_the_option_there_is_no_summary(pytester: pytest.Pytester) -> No
 
 def test_importtrace_option_with_xdist_workers(pytester: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
-    write(pytester.path, {**APP, "lonely.py": ""})
+    write_files(pytester.path, {**APP, "lonely.py": ""})
     pytester.makepyfile(test_summary=SUMMARY_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "xdist", "-n", "2", "--importtrace")
     result.assert_outcomes(passed=2, failed=1)
@@ -430,7 +425,7 @@ def test_importtrace_option_with_xdist_workers(pytester: pytest.Pytester) -> Non
 
 def test_fixture_works_on_xdist_workers(pytester: pytest.Pytester) -> None:
     pytest.importorskip("xdist")
-    write(pytester.path, APP)
+    write_files(pytester.path, APP)
     pytester.makepyfile(
         test_workers="""
         import app.cli

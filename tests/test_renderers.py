@@ -27,9 +27,8 @@ from importtrace.renderers._describe import cycles
 from importtrace.trace._event import KIND_FIELDS
 from importtrace.trace._write import dumps
 
-from .conftest import Project
+from .conftest import Project, golden
 
-GOLDEN = Path(__file__).parent / "golden"
 TEXT_FORMATS = ("timeline", "tree", "table", "importtime", "mermaid")
 NEWER_FIELDS = ("bytecode", "stale", "unchanged")
 ROW = re.compile(r"^import time: +(\d+) \| +(\d+) \| ( *)(\S.*)$")
@@ -88,15 +87,6 @@ def stable(trace: Trace, root: Path) -> Trace:
 @pytest.fixture
 def app_trace(project: Project, fake_clock: Callable[[], int]) -> Trace:
     return record_app(project, fake_clock)
-
-
-def golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("IMPORTTRACE_UPDATE_GOLDEN"):
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"missing golden file {path}: run with IMPORTTRACE_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8")
 
 
 def ev(id: int, kind: str, name: str, start: int = 0, duration: int | None = 1000, **fields: Any) -> Event:

@@ -3,8 +3,8 @@
 PYTEST_DONT_REWRITE
 
 Two implementations of the hooks keep the same raw records (``importtrace.record._layout``): the compiled
-one (``_crecord``, built when a C compiler is available) and the pure-Python one (``_pyrecord`` and
-``_pyfinder``), chosen once per process (``IMPORTTRACE_PURE=1`` forces the latter).  ``_install``
+one (``_crecord``, built when a C compiler is available) and the pure-Python one (``_pyrecord``,
+``_pyfinder`` and ``_pyloader``), chosen once per process (``IMPORTTRACE_PURE=1`` forces the latter).  ``_install``
 puts them in place, ``_session`` runs recordings on them, ``_export`` turns raw records into their
 portable form.  Everything here imports only what the interpreter has loaded at start-up.
 """

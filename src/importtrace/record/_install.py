@@ -26,9 +26,9 @@ def _choose() -> "Any":
     key = "IMPORTTRACE_PURE" if sys.platform == "win32" else b"IMPORTTRACE_PURE"
     if not _external._os.environ.get(key):
         try:
-            from . import _crecord
+            from ._crecord import Recorder  # not `from . import`: that would import this package's __init__
 
-            return _crecord.Recorder(_policy)
+            return Recorder(_policy)
         except ImportError:
             pass
     from ._pybackend import PyRecorder

@@ -8,8 +8,8 @@ so the two implementations are interchangeable and tested the same way.
 
 import _thread
 
-from . import _policy, _pyfinder, _pyrecord
-from ._layout import NAME
+from . import _export, _policy, _pyfinder, _pyloader, _pyrecord
+from ._layout import H_COUNT, NAME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 class PyRecorder:
-    """The recorder state of the pure-Python hooks (module globals of _pyrecord and _pyfinder)."""
+    """The recorder state of the pure-Python hooks (module globals of _pyrecord, _pyfinder, _pyloader)."""
 
     name = "python"
     finder_type = _pyfinder.ImporttraceFinder
@@ -37,19 +37,19 @@ class PyRecorder:
         return _pyrecord.clock()
 
     def import_hook(self, orig: "Callable[..., Any]") -> "Callable[..., Any]":
-        _pyrecord.set_originals(orig, None)
+        _pyrecord._orig_import = orig
         return _pyrecord.import_hook
 
     def import_module_hook(self, orig: "Callable[..., Any]") -> "Callable[..., Any]":
-        _pyrecord.set_originals(_pyrecord._orig_import, orig)
+        _pyrecord._orig_import_module = orig
         return _pyrecord.import_module_hook
 
     def reload_hook(self, orig: "Callable[[Any], Any]") -> "Callable[[Any], Any]":
-        _pyfinder._orig_reload = orig
-        return _pyfinder.reload_hook
+        _pyloader._orig_reload = orig
+        return _pyloader.reload_hook
 
     def new_finder(self, on_importlib: "Callable[[Any], None]") -> "Any":
-        _pyfinder.on_importlib = on_importlib
+        _pyloader.on_importlib = on_importlib
         finder = _pyfinder.current = _pyfinder.ImporttraceFinder()
         return finder
 
@@ -59,9 +59,9 @@ class PyRecorder:
     def watch(self, name: str, callback: "Optional[Callable[[Any], object]]") -> None:
         """Call callback(module) each time module name has loaded while recording (None: no longer)."""
         if callback is None:
-            _pyfinder.watch.pop(name, None)
+            _pyloader.watch.pop(name, None)
         else:
-            _pyfinder.watch[name] = callback
+            _pyloader.watch[name] = callback
 
     def redirect(self, orig: "Callable[..., Any]", before: "Callable[[tuple[Any, ...], Any], Any]") -> "Any":
         """orig, asking before(args, kwargs) first for new positional arguments (see _pyrecord.redirect)."""
@@ -74,13 +74,23 @@ class PyRecorder:
         return next(_pyrecord._ids)
 
     def take(self, start: int, stop: int, last: bool) -> "list[tuple[Any, ...]]":
-        return _pyrecord.take(start, stop)
+        """The raw records log[start:stop], as tuples (hit counts read once, here)."""
+        out = []
+        for rec in _pyrecord.log[start:stop]:
+            if rec[0] == "hit" and type(rec[H_COUNT]) is not int:
+                rec = list(rec)
+                rec[H_COUNT] = _pyrecord.count(rec[H_COUNT])
+            out.append(tuple(rec))
+        return out
 
     def loaded_names(self, records: "list[tuple[Any, ...]]") -> "set[str]":
         return {rec[NAME] for rec in records if rec[0] == "load"}
 
     def new_window(self) -> None:
-        _pyrecord.new_window()
+        """Start counting hits in fresh records, so a trace that starts now sees its own first hits."""
+        _pyrecord.sites.clear()
+        _pyrecord._places.clear()
+        _pyrecord._partials.clear()
 
     def after_fork(self) -> None:
         """In a forked child only the forking thread lives on: forget what the others had in progress."""
@@ -93,8 +103,18 @@ class PyRecorder:
             del _pyrecord.loading[name]
 
     def reset(self) -> None:
-        _pyrecord.reset()
+        """Forget every record (when the last trace stops)."""
+        R = _pyrecord
+        self.new_window()
+        R.details = False
+        R.log = []
+        for table in (R.notes, R.loading, R.stacks, R.threads, R.thread_names):
+            table.clear()
+        R.sink = None
+        R.stream_fd = -1
+        R._lines = _export.Lines()
         _pyfinder.reset()
+        _pyloader.reset()
 
     def notes(self) -> "list[tuple[int, str, str]]":
         return _pyrecord.notes
@@ -130,17 +150,17 @@ class PyRecorder:
         return {
             _pyrecord.import_hook.__code__,
             _pyrecord.import_module_hook.__code__,
-            _pyfinder.reload_hook.__code__,
+            _pyloader.reload_hook.__code__,
             _pyfinder.ImporttraceFinder.find_spec.__code__,
-            _pyfinder._Legacy.load_module.__code__,
-            _pyfinder._ExecOnly.exec_module.__code__,
-            _pyfinder._Exec.create_module.__code__,
-            _pyfinder._Lazy.create_module.__code__,
-            _pyfinder._Lazy.exec_module.__code__,
-            _pyfinder._LazyExec.exec_module.__code__,
+            _pyloader._Legacy.load_module.__code__,
+            _pyloader._ExecOnly.exec_module.__code__,
+            _pyloader._Exec.create_module.__code__,
+            _pyloader._Lazy.create_module.__code__,
+            _pyloader._Lazy.exec_module.__code__,
+            _pyloader._LazyExec.exec_module.__code__,
             _pyrecord.REDIRECTED_CODE,
         }
 
 
-for _module in (_pyrecord, _pyfinder):  # the hooks' own frames are never the code that asked
+for _module in (_pyrecord, _pyfinder, _pyloader):  # the hooks' own frames are never the code that asked
     _policy.add_machinery(str(_module.__file__))
