@@ -5,7 +5,7 @@ status word that must not be missed (FAILED, NOT FOUND, CYCLE, UNFINISHED, UNOBS
 that matters for the kind.  To fit a width, paths lose their heads first, then details their ends;
 the module name is only ever shortened from its head, as a last resort.
 
-With the ``explain`` option, plain-language notes for learners (importtrace.renderers._explain) follow each line,
+With the ``explain`` option, plain-language notes for learners (importtrace.renderers.explain) follow each line,
 indented under its module and wrapped to the width at spaces only (a module name is never cut), after
 a preamble that lists sys.path.  Without it the output is exactly the plain timeline.
 """
@@ -21,7 +21,7 @@ from ._text import esc, fit, keep_tail, ms, paint, plural, took
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._explain import Explainer, Note
+    from .explain import Explainer, Note
 
 _TOOK = 7
 
@@ -34,7 +34,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     out = [_title(trace, color)]
     explainer: Explainer | None = None
     if options.get("explain"):
-        from ._explain import Explainer
+        from .explain import Explainer
 
         explainer = Explainer(trace, facts, options.get("explained"))
         out.extend(_preamble(explainer, width, color))

@@ -19,7 +19,7 @@ from .timeline import _wrap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._explain import Explainer
+    from .explain import Explainer
 
 _COL = 9
 
@@ -41,7 +41,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     out = [paint(title, "bold", color)]
     explainer: Explainer | None = None
     if options.get("explain"):
-        from ._explain import Explainer
+        from .explain import Explainer
 
         explainer = Explainer(trace, facts, options.get("explained"), jargon=False)
         out.extend(_preamble(explainer, width, color))
