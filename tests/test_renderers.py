@@ -589,6 +589,24 @@ def test_no_format_lets_a_control_character_through(fmt: str, color: bool) -> No
         assert "\\x1b[31m\\nsecond line" in ours  # a message's newline does not start a line of its own
 
 
+HIDDEN = "pkg\u061c\u200b\ufeff\U000e0041\xa0mod"  # a bidi mark, zero-width and tag characters, a no-break space
+
+
+def test_one_escaper_spells_a_name_the_same_in_every_text() -> None:
+    """The formats and the why text share one escaper: a name prints the same in each, with every character
+    that could hide or reorder text spelled out."""
+    from importtrace.renderers._why import why_text
+
+    search = ev(1, "search", HIDDEN, 0, 1000, reason="import", found=False, importer="main", where="main.py:1")
+    trace = Trace([search], {"duration": 2000})
+    texts = {fmt: render(trace, fmt) for fmt in ("timeline", "story")}
+    texts["explained"] = render(trace, "timeline", explain=True)
+    texts["why"] = why_text(trace, HIDDEN)
+    for name, text in texts.items():
+        assert "pkg\\u061c\\u200b\\ufeff\\U000e0041\\xa0mod" in text, (name, text)
+        assert all(line.isprintable() for line in text.splitlines()), (name, text)
+
+
 def test_timeline_lines_stay_one_per_event_with_newlines_in_names() -> None:
     lines = render(hostile_trace(), "timeline").splitlines()
     assert len(lines) == 2 + 5 + 2  # title, heading, 5 events, counts, 1 note

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-import re
-
-# C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional marks and overrides that
-# can make text display out of order.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 _escaped: dict[str, str] = {}
-
-
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape_char(match: re.Match[str]) -> str:
-    c = match.group()
+def _escape_char(c: str) -> str:
+    if c.isprintable():
+        return c
     code = ord(c)
-    return _NAMED.get(c) or ("\\x%02x" % code if code < 0x100 else "\\u%04x" % code)
+    return _NAMED.get(c) or (
+        "\\x%02x" % code if code < 0x100 else "\\u%04x" % code if code < 0x10000 else "\\U%08x" % code
+    )
 
 
 def esc(text: str) -> str:
-    """text with every control character and escape sequence spelled out (``\\x1b``), never interpreted."""
+    """text with every character that str.isprintable() rejects spelled out (``\\x1b``, ``\\u202e``), never
+    interpreted: the one escaper for names, paths and messages on a terminal.
+
+    That rejects the C0 and C1 controls and DEL (escape sequences), the line and paragraph separators, the
+    format characters (bidirectional marks and overrides, zero-width and tag characters, which display text
+    out of order or hide it) and every space but " "; the spelling is Python's own (``\\n``, ``\\x..``,
+    ``\\u....``, ``\\U........``), as repr() and the unicode_escape codec write it."""
+    if text.isprintable():
+        return text
     out = _escaped.get(text)
     if out is None:
-        out = _UNSAFE.sub(_escape_char, text) if _UNSAFE.search(text) else text
+        out = "".join([_escape_char(c) for c in text])
         if len(_escaped) < 100_000:
             _escaped[text] = out
     return out
