@@ -607,6 +607,17 @@ def test_one_escaper_spells_a_name_the_same_in_every_text() -> None:
         assert all(line.isprintable() for line in text.splitlines()), (name, text)
 
 
+def test_the_timeline_and_the_tree_head_a_trace_alike() -> None:
+    load = ev(1, "load", "m", 0, 1000, module_type="source", origin="m.py")
+    trace = Trace([load], {"duration": 2000, "python": "3.x", "complete": False})
+    timeline, tree = (render(trace, fmt).splitlines()[0] for fmt in ("timeline", "tree"))
+    unfinished = " (incomplete: the program ended while the trace was being written)"
+    assert timeline == "importtrace timeline: 1 event in 0.002 ms, Python 3.x" + unfinished
+    assert (
+        tree == "importtrace tree: 1 load in 0.002 ms (times in ms; an import's time includes finding it)" + unfinished
+    )
+
+
 def test_timeline_lines_stay_one_per_event_with_newlines_in_names() -> None:
     lines = render(hostile_trace(), "timeline").splitlines()
     assert len(lines) == 2 + 5 + 2  # title, heading, 5 events, counts, 1 note

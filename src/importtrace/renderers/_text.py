@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 _escaped: dict[str, str] = {}
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -81,6 +85,24 @@ def took(ns: int | None) -> str:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 event', '2 events', '1,234 events' (many: the plural when it is not one + 's')."""
     return "%s %s" % (f"{n:,}", one if n == 1 else (many or one + "s"))
+
+
+# --- headings ---------------------------------------------------------------------------------------
+
+
+def heading(
+    format: str, counted: str, header: dict[str, Any], duration: int, aside: str = "", python: bool = True
+) -> str:
+    """The first line of a trace's text format, built in one place so the formats describe a trace alike:
+    'importtrace FORMAT: COUNTED in X ms, Python V (aside)', and a warning when the trace is incomplete."""
+    bits = ["importtrace %s: %s in %s ms" % (format, counted, ms(duration))]
+    if python and header.get("python"):
+        bits.append(", Python %s" % esc(str(header["python"])))
+    if aside:
+        bits.append(" (%s)" % aside)
+    if header.get("complete") is False:
+        bits.append(" (incomplete: the program ended while the trace was being written)")
+    return "".join(bits)
 
 
 # --- fitting to a width -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 from ..filters._filters import nesting
 from ..trace._trace import Event, Trace
 from ._describe import Facts, counts
-from ._text import esc, fit, keep_tail, ms, paint, plural, took
+from ._text import esc, fit, heading, keep_tail, ms, paint, plural, took
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -191,13 +191,8 @@ def _same_place(first: Event, e: Event) -> bool:
 
 
 def _title(trace: Trace, color: bool) -> str:
-    header = trace.header
-    bits = ["importtrace timeline: %s in %s ms" % (plural(len(trace.events), "event"), ms(trace.duration))]
-    if header.get("python"):
-        bits.append(", Python %s" % esc(str(header["python"])))
-    if header.get("complete") is False:
-        bits.append(" (incomplete: the program ended while the trace was being written)")
-    return paint("".join(bits), "bold", color)
+    title = heading("timeline", plural(len(trace.events), "event"), trace.header, trace.duration)
+    return paint(title, "bold", color)
 
 
 def _footer(trace: Trace, facts: Facts, color: bool, width: int | None = None) -> list[str]:

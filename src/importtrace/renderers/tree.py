@@ -14,7 +14,7 @@ from typing import Any
 from ..filters._structure import node_children
 from ..trace._trace import Event, Trace
 from ._describe import Facts, Parts
-from ._text import EXTRA, PATH, TEXT, esc, fit, ms, paint, plural
+from ._text import EXTRA, PATH, TEXT, esc, fit, heading, ms, paint, plural
 from .timeline import _wrap
 
 TYPE_CHECKING = False
@@ -34,10 +34,8 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
             hits[e.name] = hits.get(e.name, 0) + e.count
     threads = len({e.thread for e in trace.events}) > 1
     loads = sum(1 for e in trace.events if e.kind == "load")
-    title = "importtrace tree: %s in %s ms (times in ms; an import's time includes finding it)" % (
-        plural(loads, "load"),
-        ms(trace.duration),
-    )
+    aside = "times in ms; an import's time includes finding it"
+    title = heading("tree", plural(loads, "load"), trace.header, trace.duration, aside, python=False)
     out = [paint(title, "bold", color)]
     explainer: Explainer | None = None
     if options.get("explain"):
