@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from ..trace._units import ms as ms
+from ..trace._units import took as took
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -62,24 +65,6 @@ def paint(text: str, color: str | None, on: bool) -> str:
 
 
 # --- units ------------------------------------------------------------------------------------------
-
-
-def ms(ns: int) -> str:
-    """Nanoseconds as milliseconds with three decimals (microsecond resolution)."""
-    return "%.3f" % (ns / 1e6)
-
-
-def took(ns: int | None) -> str:
-    """A duration in the unit that reads best: 850ns, 12us, 3.45ms, 1.20s; '-' when unknown."""
-    if ns is None:
-        return "-"
-    if ns < 1_000:
-        return "%dns" % ns
-    if ns < 1_000_000:
-        return "%dus" % round(ns / 1e3) if ns >= 9_995 else "%.1fus" % (ns / 1e3)
-    if ns < 1_000_000_000:
-        return "%.1fms" % (ns / 1e6) if ns >= 9_995_000 else "%.2fms" % (ns / 1e6)
-    return "%.2fs" % (ns / 1e9)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -8,6 +8,7 @@ import os
 from typing import Callable
 
 from ..trace._trace import Event, Trace
+from ..trace._units import ms
 from ._text import esc
 
 
@@ -21,7 +22,8 @@ def _statement(where: str | None) -> str:
 
 
 def _ms(ns: int | None) -> str:
-    return "?" if ns is None else "%.2f ms" % (ns / 1e6)
+    """A load's time as the why text gives it: milliseconds to two decimals, "?" when unknown."""
+    return "?" if ns is None else ms(ns, 2) + " ms"
 
 
 LISTED = 10  # requests listed before "... and N more"
