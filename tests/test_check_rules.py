@@ -13,6 +13,7 @@ import pytest
 import importtrace
 from importtrace.rules import _check, _config
 from importtrace.rules._check import ConfigError, Rules, evaluate, format_failures, format_passed
+from importtrace.trace._units import ms
 
 from .conftest import TRACED_IMPORT_AT, Project, traced_import
 
@@ -231,9 +232,8 @@ def test_max_time_with_a_fake_clock(app: Project, fake_clock: Callable[[], int])
     assert evaluate(t, Rules(max_time=spent / 1e6)) == []
     (failure,) = evaluate(t, Rules(max_time=0.001))
     assert failure.rule == "max-time 0.001 ms"
-    assert failure.message == "imports took %s ms, more than the budget of 0.001 ms; slowest modules" % _check._ms(
-        spent / 1e6
-    )
+    budget = "more than the budget of 0.001 ms; slowest modules"
+    assert failure.message == "imports took %s ms, %s" % (ms(spent, trim=True), budget)
     assert len(failure.chains) == 5
     assert all(" took " in chain[0] and " ms itself" in chain[0] for chain in failure.chains)
 

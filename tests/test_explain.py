@@ -24,7 +24,7 @@ import pytest
 import importtrace
 from importtrace import Event, Trace
 from importtrace.renderers import RenderError, render
-from importtrace.renderers._explain import Explainer, explain
+from importtrace.renderers.explain import Explainer, explain
 
 from .conftest import Project, golden
 

@@ -210,7 +210,7 @@ def test_importing_importtrace_does_not_import_ipython() -> None:
     code = (
         "import sys, importtrace; "
         "print('IPython' in sys.modules, 'importtrace.integrations._ipython' in sys.modules, "
-        "'importtrace.renderers._explain' in sys.modules, callable(importtrace.load_ipython_extension), "
+        "'importtrace.renderers.explain' in sys.modules, callable(importtrace.load_ipython_extension), "
         "'load_ipython_extension' in importtrace.__all__)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -579,6 +579,76 @@ def test_no_format_lets_a_control_character_through(fmt: str, color: bool) -> No
         assert "\\x1b[31m\\nsecond line" in ours  # a message's newline does not start a line of its own
 
 
+HIDDEN = "pkg\u061c\u200b\ufeff\U000e0041\xa0mod"  # a bidi mark, zero-width and tag characters, a no-break space
+
+
+def test_one_escaper_spells_a_name_the_same_in_every_text() -> None:
+    """The formats and the why text share one escaper: a name prints the same in each, with every character
+    that could hide or reorder text spelled out."""
+    from importtrace.renderers._why import why_text
+
+    search = ev(1, "search", HIDDEN, 0, 1000, reason="import", found=False, importer="main", where="main.py:1")
+    trace = Trace([search], {"duration": 2000})
+    texts = {fmt: render(trace, fmt) for fmt in ("timeline", "story")}
+    texts["explained"] = render(trace, "timeline", explain=True)
+    texts["why"] = why_text(trace, HIDDEN)
+    for name, text in texts.items():
+        assert "pkg\\u061c\\u200b\\ufeff\\U000e0041\\xa0mod" in text, (name, text)
+        assert all(line.isprintable() for line in text.splitlines()), (name, text)
+
+
+def test_the_timeline_and_the_tree_head_a_trace_alike() -> None:
+    load = ev(1, "load", "m", 0, 1000, module_type="source", origin="m.py")
+    trace = Trace([load], {"duration": 2000, "python": "3.x", "complete": False})
+    timeline, tree = (render(trace, fmt).splitlines()[0] for fmt in ("timeline", "tree"))
+    unfinished = " (incomplete: the program ended while the trace was being written)"
+    assert timeline == "importtrace timeline: 1 event in 0.002 ms, Python 3.x" + unfinished
+    assert (
+        tree == "importtrace tree: 1 load in 0.002 ms (times in ms; an import's time includes finding it)" + unfinished
+    )
+
+
+def formatted_durations(path: Path) -> list[str]:
+    """Where a module's code writes a duration as text itself: a '%f' or f-string field whose value
+    divides by 1e3, 1e6 or 1e9 (nanoseconds made into us, ms or s)."""
+    import ast
+
+    def divides(node: ast.AST) -> bool:
+        return any(
+            isinstance(n, ast.BinOp)
+            and isinstance(n.op, ast.Div)
+            and isinstance(n.right, ast.Constant)
+            and n.right.value in (1e3, 1e6, 1e9)
+            for n in ast.walk(node)
+        )
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        printf = isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant)
+        if (printf and divides(node.right)) or (isinstance(node, ast.FormattedValue) and divides(node.value)):
+            found.append("%s:%d" % (path.name, node.lineno))
+    return found
+
+
+def test_durations_and_escapes_are_written_by_one_function_each() -> None:
+    """trace._units formats every duration and renderers._text.esc escapes every text for a terminal: a
+    second formatter or escaper would print the same duration or name differently somewhere."""
+    from importtrace.trace._units import ms, number, took
+
+    source = Path(importtrace.__file__).parent
+    elsewhere = [f for p in sorted(source.rglob("*.py")) if p.name != "_units.py" for f in formatted_durations(p)]
+    assert elsewhere == []
+    escapers = [str(p) for p in source.rglob("*.py") if p.name != "_text.py" and "unicode_escape" in p.read_text()]
+    assert escapers == []
+    assert (ms(1_234_567), ms(1_234_567, 2), ms(250_000_000, trim=True), number(12.50)) == (
+        "1.235",
+        "1.23",
+        "250",
+        "12.5",
+    )
+    assert (took(850), took(12_345), took(3_456_789), took(1_200_000_000)) == ("850ns", "12us", "3.46ms", "1.20s")
+
+
 def test_timeline_lines_stay_one_per_event_with_newlines_in_names() -> None:
     lines = render(hostile_trace(), "timeline").splitlines()
     assert len(lines) == 2 + 5 + 2  # title, heading, 5 events, counts, 1 note

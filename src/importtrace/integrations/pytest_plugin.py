@@ -19,6 +19,7 @@ from ..filters._kinds import is_importtrace
 from ..record import Recording, add_machinery
 from ..rules import _assertions
 from ..trace._trace import Trace
+from ..trace._units import ms
 from . import _fresh
 
 if TYPE_CHECKING:
@@ -381,13 +382,13 @@ def summarize(trace: Trace, slowest: int = 3, listed: int = 15) -> str:
         parts.append(f"{unobserved} loaded unobserved (by a finder ahead of importtrace's)")
     if failed:
         parts.append(_plural(len(failed), "failed import"))
-    parts.append("imports took %.2f ms" % (_assertions.import_time(trace) / 1e6))
+    parts.append("imports took %s ms" % ms(_assertions.import_time(trace), 2))
     lines = [", ".join(parts)]
     timed = sorted((e for e in loads if e.self_duration is not None), key=lambda e: -(e.self_duration or 0))
     if timed:
         lines.append(
             "slowest (self time): "
-            + ", ".join("%s %.2f ms" % (e.name, (e.self_duration or 0) / 1e6) for e in timed[:slowest])
+            + ", ".join("%s %s ms" % (e.name, ms(e.self_duration or 0, 2)) for e in timed[:slowest])
         )
     if names:
         shown = ", ".join(names[:listed])

@@ -15,9 +15,16 @@ from ..trace._trace import Trace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Protocol
 
-    from ..record import Recording
+    class Finished(Protocol):
+        """What render() takes besides a Trace: anything whose class has a ``trace`` property giving one (a
+        finished Recording, from ``with importtrace.trace() as t``), found by duck typing so that the
+        renderers never import the recorder."""
+
+        @property
+        def trace(self) -> Trace: ...
+
 
 #: format name -> module that renders it ("auto": the timeline, or the summary for a large trace)
 FORMATS = {
@@ -54,7 +61,7 @@ class RenderError(ValueError):
     """An unknown format or a bad option value."""
 
 
-def render(trace: Trace | Recording, format: str = "timeline", **options: Any) -> str:
+def render(trace: Trace | Finished, format: str = "timeline", **options: Any) -> str:
     """Render trace (a Trace, or a finished Recording) in format.
 
     Options are the display options (color, width, style, top, explain) and the shared filters (include,

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
-import re
+from ..trace._units import ms as ms
+from ..trace._units import took as took
 
-# C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional marks and overrides that
-# can make text display out of order.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 _escaped: dict[str, str] = {}
-
-
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape_char(match: re.Match[str]) -> str:
-    c = match.group()
+def _escape_char(c: str) -> str:
+    if c.isprintable():
+        return c
     code = ord(c)
-    return _NAMED.get(c) or ("\\x%02x" % code if code < 0x100 else "\\u%04x" % code)
+    return _NAMED.get(c) or (
+        "\\x%02x" % code if code < 0x100 else "\\u%04x" % code if code < 0x10000 else "\\U%08x" % code
+    )
 
 
 def esc(text: str) -> str:
-    """text with every control character and escape sequence spelled out (``\\x1b``), never interpreted."""
+    """text with every character that str.isprintable() rejects spelled out (``\\x1b``, ``\\u202e``), never
+    interpreted: the one escaper for names, paths and messages on a terminal.
+
+    That rejects the C0 and C1 controls and DEL (escape sequences), the line and paragraph separators, the
+    format characters (bidirectional marks and overrides, zero-width and tag characters, which display text
+    out of order or hide it) and every space but " "; the spelling is Python's own (``\\n``, ``\\x..``,
+    ``\\u....``, ``\\U........``), as repr() and the unicode_escape codec write it."""
+    if text.isprintable():
+        return text
     out = _escaped.get(text)
     if out is None:
-        out = _UNSAFE.sub(_escape_char, text) if _UNSAFE.search(text) else text
+        out = "".join([_escape_char(c) for c in text])
         if len(_escaped) < 100_000:
             _escaped[text] = out
     return out
@@ -56,27 +67,27 @@ def paint(text: str, color: str | None, on: bool) -> str:
 # --- units ------------------------------------------------------------------------------------------
 
 
-def ms(ns: int) -> str:
-    """Nanoseconds as milliseconds with three decimals (microsecond resolution)."""
-    return "%.3f" % (ns / 1e6)
-
-
-def took(ns: int | None) -> str:
-    """A duration in the unit that reads best: 850ns, 12us, 3.45ms, 1.20s; '-' when unknown."""
-    if ns is None:
-        return "-"
-    if ns < 1_000:
-        return "%dns" % ns
-    if ns < 1_000_000:
-        return "%dus" % round(ns / 1e3) if ns >= 9_995 else "%.1fus" % (ns / 1e3)
-    if ns < 1_000_000_000:
-        return "%.1fms" % (ns / 1e6) if ns >= 9_995_000 else "%.2fms" % (ns / 1e6)
-    return "%.2fs" % (ns / 1e9)
-
-
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 event', '2 events', '1,234 events' (many: the plural when it is not one + 's')."""
     return "%s %s" % (f"{n:,}", one if n == 1 else (many or one + "s"))
+
+
+# --- headings ---------------------------------------------------------------------------------------
+
+
+def heading(
+    format: str, counted: str, header: dict[str, Any], duration: int, aside: str = "", python: bool = True
+) -> str:
+    """The first line of a trace's text format, built in one place so the formats describe a trace alike:
+    'importtrace FORMAT: COUNTED in X ms, Python V (aside)', and a warning when the trace is incomplete."""
+    bits = ["importtrace %s: %s in %s ms" % (format, counted, ms(duration))]
+    if python and header.get("python"):
+        bits.append(", Python %s" % esc(str(header["python"])))
+    if aside:
+        bits.append(" (%s)" % aside)
+    if header.get("complete") is False:
+        bits.append(" (incomplete: the program ended while the trace was being written)")
+    return "".join(bits)
 
 
 # --- fitting to a width -----------------------------------------------------------------------------

@@ -9,13 +9,8 @@ from typing import Callable
 
 from ..trace._event import Event
 from ..trace._trace import Trace
-
-
-def safe(text: str) -> str:
-    """Show control characters escaped, so names and paths cannot drive the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+from ..trace._units import ms
+from ._text import esc
 
 
 def _statement(where: str | None) -> str:
@@ -24,11 +19,12 @@ def _statement(where: str | None) -> str:
     filename, _, line = where.rpartition(":")
     if not line.isdigit():
         return ""
-    return safe(linecache.getline(filename, int(line)).strip())
+    return esc(linecache.getline(filename, int(line)).strip())
 
 
 def _ms(ns: int | None) -> str:
-    return "?" if ns is None else "%.2f ms" % (ns / 1e6)
+    """A load's time as the why text gives it: milliseconds to two decimals, "?" when unknown."""
+    return "?" if ns is None else ms(ns, 2) + " ms"
 
 
 LISTED = 10  # requests listed before "... and N more"
@@ -48,31 +44,31 @@ def why_text(trace: Trace, module: str) -> str:
     preloaded = module in trace.preloaded
     if not requests:
         if preloaded:
-            return "%s was not imported in this trace; it %s\n" % (safe(module), _PRELOADED)
-        return "%s was not imported in this trace\n" % safe(module)
+            return "%s was not imported in this trace; it %s\n" % (esc(module), _PRELOADED)
+        return "%s was not imported in this trace\n" % esc(module)
     lines = []
     chain = trace.why(module)
     several = len(trace.pids()) > 1
     if chain:
         where = " (in process %s)" % chain[-1].pid if several else ""
-        lines.append("%s was first loaded by this chain of imports%s:" % (safe(module), where))
+        lines.append("%s was first loaded by this chain of imports%s:" % (esc(module), where))
         rows = [(e.importer or "?", short(e.where or "?"), _statement(e.where)) for e in chain if e.importer or e.where]
-        width = max(len(safe(r[0])) for r in rows) if rows else 0
-        where_width = min(60, max(len(safe(r[1])) for r in rows)) if rows else 0
+        width = max(len(esc(r[0])) for r in rows) if rows else 0
+        where_width = min(60, max(len(esc(r[1])) for r in rows)) if rows else 0
         for importer, where, statement in rows:
-            lines.append("  %-*s  %-*s  %s" % (width, safe(importer), where_width, safe(where), statement))
+            lines.append("  %-*s  %-*s  %s" % (width, esc(importer), where_width, esc(where), statement))
         last = chain[-1]
         lines.append(
             "  %-*s  loaded from %s (%s, %s)"
-            % (width, safe(last.name), safe(short(last.origin or "?")), last.module_type or "?", _ms(last.duration))
+            % (width, esc(last.name), esc(short(last.origin or "?")), last.module_type or "?", _ms(last.duration))
         )
     elif preloaded:
-        lines.append("%s %s, so importing it only fetched it from sys.modules" % (safe(module), _PRELOADED))
+        lines.append("%s %s, so importing it only fetched it from sys.modules" % (esc(module), _PRELOADED))
     else:
-        lines.append("%s was requested but never loaded in this trace" % safe(module))
+        lines.append("%s was requested but never loaded in this trace" % esc(module))
     others = [e for e in requests if not chain or e is not chain[-1]]
     if others:
-        lines.append("Every request for %s:" % safe(module))
+        lines.append("Every request for %s:" % esc(module))
         circular = {(hit.where, hit.name) for hit, _ in trace.cycles()}
         shown = others if len(others) <= LISTED + 2 else others[:LISTED]
         for e in shown:
@@ -86,29 +82,29 @@ def why_text(trace: Trace, module: str) -> str:
             ranked = sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))
             lines.append(
                 "  ... and %d more, from %s (the timeline shows them: --format timeline --include %s)"
-                % (len(others) - len(shown), ", ".join("%s %d" % (safe(k), n) for k, n in ranked[:5]), safe(module))
+                % (len(others) - len(shown), ", ".join("%s %d" % (esc(k), n) for k, n in ranked[:5]), esc(module))
             )
     return "\n".join(lines) + "\n"
 
 
 def _describe(e: Event, module: str, circular: bool, short: Callable[[str], str]) -> str:
-    who = "by %s at %s" % (safe(e.importer or "?"), safe(short(e.where or "?")))
+    who = "by %s at %s" % (esc(e.importer or "?"), esc(short(e.where or "?")))
     if e.name != module:  # `from pkg import sub`: a hit on pkg that asked for pkg.sub
-        who = "(from %s import %s) %s" % (safe(e.name), safe(module.rpartition(".")[2]), who)
+        who = "(from %s import %s) %s" % (esc(e.name), esc(module.rpartition(".")[2]), who)
     if e.kind == "search":
         if e.found:
-            what = "found by %s: %s" % (safe(e.finder or "?"), safe(short(e.origin or e.loader or "")))
+            what = "found by %s: %s" % (esc(e.finder or "?"), esc(short(e.origin or e.loader or "")))
         else:
             what = "not found"
         return "search (%s) %s: %s" % (e.reason, who, what)
     if e.kind == "load":
-        error = " FAILED: %s: %s" % (e.error["type"], safe(e.error["message"])) if e.error else ""
+        error = " FAILED: %s: %s" % (e.error["type"], esc(e.error["message"])) if e.error else ""
         return "load %s, %s%s" % (who, _ms(e.duration), error)
     if e.kind == "hit":
         flags = "".join(
             (
                 " (circular import)" if circular else "",
-                " (%s still initialising: a package importing its own parts)" % safe(e.name)
+                " (%s still initialising: a package importing its own parts)" % esc(e.name)
                 if e.partial and not circular
                 else "",
                 " (waited for another thread)" if e.waited else "",

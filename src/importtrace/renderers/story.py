@@ -1,7 +1,7 @@
 """story: the trace told statement by statement, for learners and slides.
 
 Each import statement (or call) gets a heading, its place and the statement as written
-(``main.py line 3: import shop.cart``), then what Python did for it in plain words (importtrace.renderers._explain),
+(``main.py line 3: import shop.cart``), then what Python did for it in plain words (importtrace.renderers.explain),
 what it bound last.  The statements a module ran while it loaded come indented under that load.  A
 concept is explained in full the first time it comes up, then in a few words; warnings are marked
 ``!`` (and coloured when colour is on).
@@ -15,8 +15,8 @@ from typing import Any
 from ..trace._event import Event
 from ..trace._trace import Trace
 from ._describe import Facts, counts
-from ._explain import Explainer, Note
 from ._text import esc, ms, paint
+from .explain import Explainer, Note
 from .timeline import _same_place, _wrap
 
 _STEP = 2  # columns a nested statement moves right

@@ -5,7 +5,7 @@ status word that must not be missed (FAILED, NOT FOUND, CYCLE, UNFINISHED, UNOBS
 that matters for the kind.  To fit a width, paths lose their heads first, then details their ends;
 the module name is only ever shortened from its head, as a last resort.
 
-With the ``explain`` option, plain-language notes for learners (importtrace.renderers._explain) follow each line,
+With the ``explain`` option, plain-language notes for learners (importtrace.renderers.explain) follow each line,
 indented under its module and wrapped to the width at spaces only (a module name is never cut), after
 a preamble that lists sys.path.  Without it the output is exactly the plain timeline.
 """
@@ -18,11 +18,11 @@ from ..filters._filters import nesting
 from ..trace._event import Event
 from ..trace._trace import Trace
 from ._describe import Facts, counts
-from ._text import esc, fit, keep_tail, ms, paint, plural, took
+from ._text import esc, fit, heading, keep_tail, ms, paint, plural, took
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._explain import Explainer, Note
+    from .explain import Explainer, Note
 
 _TOOK = 7
 
@@ -35,7 +35,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     out = [_title(trace, color)]
     explainer: Explainer | None = None
     if options.get("explain"):
-        from ._explain import Explainer
+        from .explain import Explainer
 
         explainer = Explainer(trace, facts, options.get("explained"))
         out.extend(_preamble(explainer, width, color))
@@ -192,13 +192,8 @@ def _same_place(first: Event, e: Event) -> bool:
 
 
 def _title(trace: Trace, color: bool) -> str:
-    header = trace.header
-    bits = ["importtrace timeline: %s in %s ms" % (plural(len(trace.events), "event"), ms(trace.duration))]
-    if header.get("python"):
-        bits.append(", Python %s" % esc(str(header["python"])))
-    if header.get("complete") is False:
-        bits.append(" (incomplete: the program ended while the trace was being written)")
-    return paint("".join(bits), "bold", color)
+    title = heading("timeline", plural(len(trace.events), "event"), trace.header, trace.duration)
+    return paint(title, "bold", color)
 
 
 def _footer(trace: Trace, facts: Facts, color: bool, width: int | None = None) -> list[str]:

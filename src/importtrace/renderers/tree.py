@@ -15,12 +15,12 @@ from ..filters._structure import node_children
 from ..trace._event import Event
 from ..trace._trace import Trace
 from ._describe import Facts, Parts
-from ._text import EXTRA, PATH, TEXT, esc, fit, ms, paint, plural
+from ._text import EXTRA, PATH, TEXT, esc, fit, heading, ms, paint, plural
 from .timeline import _wrap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._explain import Explainer
+    from .explain import Explainer
 
 _COL = 9
 
@@ -35,14 +35,12 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
             hits[e.name] = hits.get(e.name, 0) + e.count
     threads = len({e.thread for e in trace.events}) > 1
     loads = sum(1 for e in trace.events if e.kind == "load")
-    title = "importtrace tree: %s in %s ms (times in ms; an import's time includes finding it)" % (
-        plural(loads, "load"),
-        ms(trace.duration),
-    )
+    aside = "times in ms; an import's time includes finding it"
+    title = heading("tree", plural(loads, "load"), trace.header, trace.duration, aside, python=False)
     out = [paint(title, "bold", color)]
     explainer: Explainer | None = None
     if options.get("explain"):
-        from ._explain import Explainer
+        from .explain import Explainer
 
         explainer = Explainer(trace, facts, options.get("explained"), jargon=False)
         out.extend(_preamble(explainer, width, color))

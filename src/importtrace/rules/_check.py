@@ -24,6 +24,7 @@ margin and is best kept out of required CI checks.
 
 from ..filters._kinds import is_importtrace, is_program
 from ..trace._trace import Trace
+from ..trace._units import ms, number
 from ._assertions import (
     IMPORTED,
     cycle_finding,
@@ -120,7 +121,7 @@ class Rules:
         if self.max_modules is not None:
             out.append(f"max-modules {self.max_modules}")
         if self.max_time is not None:
-            out.append(f"max-time {_ms(self.max_time)} ms")
+            out.append(f"max-time {number(self.max_time)} ms")
         if self.no_cycles:
             out.append("no-cycles")
         out.extend(f"no-cycles {p}" for p in self.cycles_in)
@@ -190,8 +191,8 @@ def evaluate(trace: Trace, rules: Rules) -> "list[Failure]":
         if finding is not None:
             failures.append(_failure(f"max-modules {rules.max_modules}", finding))
     if rules.max_time is not None:
-        spent = import_time(trace) / 1e6
-        if spent > rules.max_time:
+        spent = import_time(trace)
+        if spent / 1e6 > rules.max_time:
             failures.append(_time_failure(trace, rules.max_time, spent))
     if rules.no_cycles or rules.cycles_in:
         failure = _cycles_failure(trace, rules)
@@ -234,7 +235,7 @@ def format_passed(trace: Trace, rules: Rules) -> str:
         ", ".join(rules.describe()) or "no rules",
         n,
         "" if n == 1 else "s",
-        _ms(import_time(trace) / 1e6),
+        ms(import_time(trace), trim=True),
     )
 
 
@@ -245,20 +246,15 @@ def _failure(rule: str, finding: Finding) -> Failure:
     return Failure(rule, finding.headline, finding.chains, finding.extra, finding.titled)
 
 
-def _time_failure(trace: Trace, budget: float, spent: float) -> Failure:
+def _time_failure(trace: Trace, budget: float, spent: int) -> Failure:
     loads = [e for e in trace.events if e.kind in ("load", "reload") and e.self_duration is not None]
     loads = [e for e in loads if not is_importtrace(e.name) and not is_program(e)]
     loads.sort(key=lambda e: -(e.self_duration or 0))
     chains = []
     for e in loads[:_SLOWEST]:
-        chains.append([f"{e.name} took {_ms((e.self_duration or 0) / 1e6)} ms itself", *chain_links(trace, e)])
-    message = f"imports took {_ms(spent)} ms, more than the budget of {_ms(budget)} ms; slowest modules"
-    return Failure(f"max-time {_ms(budget)} ms", message, chains, titled=True)
-
-
-def _ms(value: float) -> str:
-    """Milliseconds as short as exact to the microsecond: 250, 12.5, 0.001."""
-    return ("%.3f" % value).rstrip("0").rstrip(".")
+        chains.append([f"{e.name} took {ms(e.self_duration or 0, trim=True)} ms itself", *chain_links(trace, e)])
+    message = f"imports took {ms(spent, trim=True)} ms, more than the budget of {number(budget)} ms; slowest modules"
+    return Failure(f"max-time {number(budget)} ms", message, chains, titled=True)
 
 
 def _is_int(value: object) -> bool:

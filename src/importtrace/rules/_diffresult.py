@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..trace._trace import Trace
+from ..trace._units import ms, number
 from ._assertions import IMPORTED, refusal_finding
 from ._check import Failure
 from ._noise import ALPHA, enough_runs, median, rank_test
@@ -276,7 +277,7 @@ class DiffRules:
         if self.max_new_modules is not None:
             out.append(f"max-new-modules {self.max_new_modules}")
         if self.max_slowdown is not None:
-            out.append(f"max-slowdown {_number(self.max_slowdown)}%")
+            out.append(f"max-slowdown {number(self.max_slowdown)}%")
         out.extend(f"forbid {p}" for p in self.forbid)
         return out
 
@@ -324,18 +325,20 @@ def _slowdown(diff: Diff, limit: float) -> Failure | None:
     if not total.beyond_noise or percent is None or percent <= limit:
         return None
     message = "import time grew %s%% (%s -> %s ms, medians of %d and %d runs; rank test p = %s), more than %s%%" % (
-        _number(percent, 1),
-        _ms(total.before),
-        _ms(total.after),
+        number(percent, 1),
+        ms(total.before, 2),
+        ms(total.after, 2),
         diff.before.runs,
         diff.after.runs,
         _p(total.p_value),
-        _number(limit),
+        number(limit),
     )
     chains = [
-        ["%s %s -> %s ms" % (s.module, _ms(s.before), _ms(s.after)), *s.chain] for s in diff.subtrees if s.change > 0
+        ["%s %s -> %s ms" % (s.module, ms(s.before, 2), ms(s.after, 2)), *s.chain]
+        for s in diff.subtrees
+        if s.change > 0
     ]
-    return Failure(f"max-slowdown {_number(limit)}%", message, chains[:3], titled=True)
+    return Failure(f"max-slowdown {number(limit)}%", message, chains[:3], titled=True)
 
 
 def _group_title(group: Group) -> str:
@@ -350,12 +353,3 @@ def _listing(names: list[str], shown: int = 10) -> str:
 
 def _p(value: float | None) -> str:
     return "?" if value is None else "%.2g" % value
-
-
-def _ms(ns: int) -> str:
-    return "%.2f" % (ns / 1e6)
-
-
-def _number(value: float, digits: int = 3) -> str:
-    """A number as short as exact to ``digits`` decimals: 10, 12.5."""
-    return ("%.*f" % (digits, value)).rstrip("0").rstrip(".")
