@@ -1,6 +1,6 @@
 """importtrace benchmarks (issues 7 and 11): how much does tracing cost, measured against untraced runs.
 
-    python benchmarks/run.py                 # full run on this interpreter (10 pairs per figure)
+    python benchmarks/run.py                 # full run on this interpreter (11 pairs per figure)
     python benchmarks/run.py --quick         # a few pairs: checks that everything works
     python benchmarks/run.py --python /tmp/venvs/3.9/bin/python --python /tmp/venvs/3.13/bin/python
 
@@ -102,7 +102,7 @@ QUICK = Settings(
     soak_cycles=(200,),
     accuracy_repeats=2,
 )
-FULL = Settings(pairs=10, warmup=2, render_repeats=5, inproc_number=1_000_000, inproc_repeat=5, profile_repeats=5)
+FULL = Settings(pairs=11, warmup=2, render_repeats=5, inproc_number=1_000_000, inproc_repeat=5, profile_repeats=5)
 
 
 # --- running processes -------------------------------------------------------------------------
@@ -778,7 +778,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="3 pairs, fewer repetitions: to check that it all works")
-    mode.add_argument("--full", action="store_true", help="10 pairs after 2 warm-up rounds (the default)")
+    mode.add_argument("--full", action="store_true", help="11 pairs after 2 warm-up rounds (the default)")
     p.add_argument("--python", action="append", default=[], metavar="PY", help="interpreter to measure (repeatable)")
     p.add_argument(
         "--workload", action="append", default=[], choices=list(WORKLOADS), help="workloads to run (default: all)"
@@ -794,7 +794,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=figures,
         help="figures to produce (default: overhead, accuracy, render, inprocess; profile and soak only when asked)",
     )
-    p.add_argument("--pairs", type=int, help="measured pairs per variant (at least 10 for published numbers)")
+    p.add_argument("--pairs", type=int, help="measured pairs per variant (at least 11 for published numbers)")
     p.add_argument("--warmup", type=int, help="warm-up rounds before the pairs")
     p.add_argument(
         "--importtrace-src",
@@ -944,8 +944,8 @@ def print_report(results: dict[str, Any], fmt: str) -> None:
             " + uncommitted changes in src/" if meta["dirty_files"] else "",
         )
     )
-    if meta["settings"]["pairs"] < 10:
-        print("  fewer than 10 pairs: these figures check that the runner works, they are not for publishing")
+    if meta["settings"]["pairs"] < 11:
+        print("  fewer than 11 pairs: these figures check that the runner works, they are not for publishing")
     if meta.get("sources_edited_during_run"):
         print("  importtrace's sources changed during the run: figures may mix versions")
     for py in meta["interpreters"]:
