@@ -19,6 +19,7 @@ import importtrace
 from importtrace import Trace
 
 from . import realapp
+from .conftest import run_cli, write_files
 
 PROGRAM = ["-m", "mycli", "--version"]
 
@@ -424,3 +425,13 @@ def test_the_default_format_is_prepared_while_the_program_runs() -> None:
         sys.modules.pop(name, None)
     _output.prepare("auto")
     assert "importtrace.renderers.summary" in sys.modules and "importtrace.renderers.timeline" in sys.modules
+
+
+def test_the_summary_groups_every_count_by_thousands(tmp_path: Path) -> None:
+    """'2,013 modules loaded: 2013 own' read as two numbers: every count is written the same way."""
+    files = {"many/__init__.py": "".join("from . import m%d\n" % i for i in range(1001)), "main.py": "import many\n"}
+    files.update({"many/m%d.py" % i: "" for i in range(1001)})
+    write_files(tmp_path, files)
+    result = run_cli(["--format", "summary", "main.py"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"; 1,00\d modules loaded: 1,00\d own, 0 third-party, \d+ standard library$", result.stderr, re.M)

@@ -91,8 +91,15 @@ def _totals(out: Lines, trace: Trace, start: StartUp) -> None:
     total = len(start.modules)
     spent = import_time(trace)
     out.add(
-        "Imports took %s of %s; %s loaded: %d own, %d third-party, %d standard library"
-        % (took(spent), took(trace.duration), plural(total, "module"), counts[OWN], counts[THIRD_PARTY], counts[STDLIB])
+        "Imports took %s of %s; %s loaded: %s own, %s third-party, %s standard library"
+        % (
+            took(spent),
+            took(trace.duration),
+            plural(total, "module"),
+            f"{counts[OWN]:,}",
+            f"{counts[THIRD_PARTY]:,}",
+            f"{counts[STDLIB]:,}",
+        )
     )
     hits = sum(e.count for e in trace.events if e.kind == "hit")
     aliases = start.aliases()
