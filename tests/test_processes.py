@@ -363,7 +363,7 @@ def test_the_trace_file_keeps_processes_and_reads_version_1(tree: Trace, tmp_pat
 
 def test_text_formats_show_one_section_per_process(tree: Trace) -> None:
     main, child, fork = tree.pids()
-    for fmt in ("timeline", "tree", "table"):
+    for fmt in ("summary", "timeline", "story", "tree", "table"):
         text = render(tree, fmt)
         assert text.startswith("importtrace: 3 processes\n")
         headings = [line for line in text.splitlines() if line.startswith("== process ")]

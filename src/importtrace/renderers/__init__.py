@@ -43,7 +43,7 @@ FORMATS = {
 
 #: formats that show each process of a trace in its own section, and formats that show one process (the
 #: program's, unless the pid option names another)
-SECTIONED = ("timeline", "story", "tree", "table")
+SECTIONED = ("summary", "timeline", "story", "tree", "table")
 ONE_PROCESS = ("importtime", "mermaid", "html")
 
 #: display options (the filters are in importtrace.filters._filters.FILTER_OPTIONS) and their defaults
