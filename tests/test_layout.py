@@ -126,3 +126,17 @@ def test_the_folders_are_the_pipeline() -> None:
     top = sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists())
     assert top == sorted(LAYERS)
     assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py"]
+
+
+def test_the_trace_queries_are_declared_on_what_holds_a_trace() -> None:
+    """A Recording and the pytest fixture answer the Trace's queries; type checkers see them only when
+    each is declared (trace/_queries.py), not reached through __getattr__."""
+    from importtrace.integrations.pytest_plugin import ImportTrace
+    from importtrace.record import Recording
+    from importtrace.trace._queries import TraceQueries
+    from importtrace.trace._trace import Trace
+
+    internal = {"from_dicts", "to_dicts", "records", "segments", "t0"}
+    queries = {n for n in vars(Trace) if not n.startswith("_")} - internal
+    assert sorted(queries - set(vars(TraceQueries))) == []
+    assert issubclass(Recording, TraceQueries) and issubclass(ImportTrace, TraceQueries)

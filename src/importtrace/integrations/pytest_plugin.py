@@ -18,6 +18,7 @@ import pytest
 from ..filters._kinds import is_importtrace
 from ..record import Recording, add_machinery
 from ..rules import _assertions
+from ..trace._queries import TraceQueries
 from ..trace._trace import Trace
 from ..trace._units import ms
 from . import _fresh
@@ -122,7 +123,7 @@ def _join(parts: list[tuple[int, Trace]]) -> Trace:
     return Trace.from_dicts(header, events)
 
 
-class ImportTrace:
+class ImportTrace(TraceQueries):
     """What the ``import_trace`` fixture gives a test: a trace that records from the fixture's set-up
     until the test function returns (or ``stop()``), with fresh imports and assertions on it."""
 

@@ -13,6 +13,7 @@ import sys
 import time
 
 from ..trace._event import VERSION, TraceError
+from ..trace._queries import TraceQueries
 from ..trace._trace import Trace
 from . import _export, _install, _policy
 from ._install import backend
@@ -36,7 +37,7 @@ _REMOVED = (
 )
 
 
-class Recording:
+class Recording(TraceQueries):
     """A trace being recorded.  Use it as a context manager (``with importtrace.trace() as t``) or
     call start() and stop(); once stopped, ``t.trace`` is the Trace and ``t`` answers its queries."""
 
