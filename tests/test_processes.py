@@ -160,9 +160,33 @@ def test_a_python_subprocess_starts_as_it_would_untraced(tmp_path: Path) -> None
     assert plain.returncode == 0 and plain.stdout.startswith("5 {")
     assert (result.returncode, result.stdout) == (plain.returncode, plain.stdout)
     children = by_how(trace, "exec")
-    assert [p["command"][1:3] for p in children] == [["-E", "-s"], ["-B", "-c"]]
+    # 3.13+: a script starts unchanged (see the next test), unless -P or -I
+    expected = [["-E", "-s"], ["-B", "-c"]] if sys.version_info < (3, 13) else [["-B", "-c"]]
+    assert [p["command"][1:3] for p in children] == expected
     assert all(p["exit"] == 5 and p["ended"] == "exit" for p in children)
     assert all("submod" in trace.loaded(pid=p["pid"]) for p in children)
+
+
+def test_a_script_child_shadowing_a_module_fails_with_python_s_own_words(tmp_path: Path) -> None:
+    """3.13 words the error by the sys.path[0] computed at start-up (CPython's test_import checks it):
+    "consider renaming fractions.py", not "most likely due to a circular import"."""
+    write_files(
+        tmp_path,
+        {
+            "fractions.py": "import fractions\nfractions.Fraction\n",
+            "launch.py": """
+                import subprocess, sys
+                done = subprocess.run([sys.executable, "fractions.py"], capture_output=True, text=True)
+                print(done.returncode, done.stderr.strip().splitlines()[-1])
+                """,
+        },
+    )
+    plain = run_cli(["launch.py"], tmp_path, traced=False)
+    result, trace = traced(["launch.py"], tmp_path)
+    assert plain.returncode == 0 and plain.stdout.startswith("1 AttributeError")
+    assert (result.returncode, result.stdout) == (plain.returncode, plain.stdout)
+    if sys.version_info >= (3, 13):
+        assert "consider renaming" in plain.stdout
 
 
 def test_a_program_that_is_not_python_is_unaffected(tmp_path: Path) -> None:
@@ -442,7 +466,7 @@ def test_a_program_that_puts_objects_in_sys_argv_keeps_its_trace(tmp_path: Path)
         tmp_path,
         {
             "odd.py": "import sys\nclass C:\n    pass\nsys.argv.insert(0, C())\nimport colorsys\n",
-            "runs_odd.py": "import subprocess, sys\nprint(subprocess.run([sys.executable, 'odd.py']).returncode)\n",
+            "runs_odd.py": "import subprocess, sys\nprint(subprocess.run([sys.executable, '-c', open('odd.py').read()]).returncode)\n",
         },
     )
     result, trace = traced(["runs_odd.py"], tmp_path)

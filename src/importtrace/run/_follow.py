@@ -78,6 +78,11 @@ class Session:
         options, letters, mode, target, rest = parsed
         if _lists_imports(options, letters, env) or _traced_already(mode, target):
             return None
+        if mode != "code" and sys.version_info >= (3, 13) and not ("P" in letters or "I" in letters):
+            # 3.13 words an AttributeError on a module beside the script (or in the directory of -m) by
+            # comparing it with the sys.path[0] python computed at start-up, which is the bootstrap's
+            # own directory through the bootstrap: "consider renaming" would become "circular import"
+            return None
         abspath = path0 = ""
         if mode == "script":
             abspath = target if os.path.isabs(target) else os.path.join(here, target)
