@@ -186,7 +186,9 @@ def test_a_script_child_shadowing_a_module_fails_with_python_s_own_words(tmp_pat
     assert plain.returncode == 0 and plain.stdout.startswith("1 AttributeError")
     assert (result.returncode, result.stdout) == (plain.returncode, plain.stdout)
     if sys.version_info >= (3, 13):
-        assert "consider renaming" in plain.stdout
+        assert "consider renaming" in plain.stdout and by_how(trace, "exec") == []
+    else:
+        assert len(by_how(trace, "exec")) == 1
 
 
 def test_a_program_that_is_not_python_is_unaffected(tmp_path: Path) -> None:
