@@ -468,7 +468,8 @@ def test_a_program_that_puts_objects_in_sys_argv_keeps_its_trace(tmp_path: Path)
         tmp_path,
         {
             "odd.py": "import sys\nclass C:\n    pass\nsys.argv.insert(0, C())\nimport colorsys\n",
-            "runs_odd.py": "import subprocess, sys\nprint(subprocess.run([sys.executable, '-c', open('odd.py').read()]).returncode)\n",
+            "runs_odd.py": "import subprocess, sys\n"
+            "print(subprocess.run([sys.executable, '-c', open('odd.py').read()]).returncode)\n",
         },
     )
     result, trace = traced(["runs_odd.py"], tmp_path)
