@@ -62,7 +62,8 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
 
     begin = now()
     sys.path.insert(0, args[0])  # PKGDIR, as _boot.py does
-    from importtrace.record import _export, _session
+    from importtrace.record import Recording
+    from importtrace.record import hold as real_hold
     from importtrace.run import _child, _childio
 
     del sys.path[0]
@@ -79,10 +80,10 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
         return wrapper
 
     started: "list[list[float]]" = []
-    real_start, real_stop = _session.Recording._hold, _session.Recording.stop_raw
+    real_stop = Recording.stop_raw
 
-    def start(self: "Any") -> "Any":  # the command line's recording: Recording._hold
-        result = real_start(self)
+    def hold(**options: "Any") -> "Any":  # the command line's recording
+        result = real_hold(**options)
         started.append(now())
         return result
 
@@ -90,9 +91,9 @@ def phases(boot: str, args: "list[str]") -> "dict[str, float]":
         add("program_and_exit", started[0])  # the program under the hooks, and atexit handlers
         return timed("stop", real_stop)(self)
 
-    _session.Recording._hold = start  # type: ignore[method-assign]
-    _session.Recording.stop_raw = stop  # type: ignore[method-assign]
-    _child._export.portable = timed("handover.portable", _export.portable)  # type: ignore[attr-defined]
+    _child.hold = hold  # type: ignore[attr-defined]
+    Recording.stop_raw = stop  # type: ignore[method-assign]
+    _child.portable_records = timed("handover.portable", _child.portable_records)  # type: ignore[attr-defined]
     _childio.write = timed("handover.write", _childio.write)
     _run_boot(boot, args)
     add("child_total", begin)

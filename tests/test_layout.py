@@ -113,6 +113,50 @@ def test_renderers_never_import_the_recorder() -> None:
     )
 
 
+def private_names(tree: ast.AST) -> set[str]:
+    """The _names a module defines: functions, classes, variables, attributes it assigns, arguments."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            found.add(node.attr)
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, ast.alias):
+            found.add(node.asname or node.name.split(".")[0])
+    return {n for n in found if n.startswith("_") and not n.startswith("__")}
+
+
+def test_layers_use_each_other_only_through_public_names() -> None:
+    """A layer may import another's modules, but takes from them only names without a leading
+    underscore, and reaches no _attribute that only another layer defines (a Recording's _t0, say)."""
+    known = module_names()
+    trees = {name: ast.parse(path.read_text(), str(path)) for name, path in known.items()}
+    defined: dict[str | None, set[str]] = {}
+    for name, tree in trees.items():
+        defined.setdefault(layer(name), set()).update(private_names(tree))
+    wrong = []
+    for name, tree in trees.items():
+        mine = layer(name)
+        package = name if known[name].name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+                for alias in node.names:
+                    full = target + "." + alias.name
+                    if layer(full) != mine and alias.name.startswith("_") and not alias.name.startswith("__"):
+                        wrong.append("%s:%d imports %s" % (name, node.lineno, full))
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                others = {other for other, names in defined.items() if other != mine and node.attr in names}
+                if others and node.attr not in defined.get(mine, set()):
+                    wrong.append("%s:%d uses %s of %s" % (name, node.lineno, node.attr, "/".join(map(str, others))))
+    assert sorted(wrong) == []
+
+
 def test_every_module_is_short_enough_to_read() -> None:
     long = {
         str(p.relative_to(PACKAGE)): n
@@ -136,7 +180,7 @@ def test_the_trace_queries_are_declared_on_what_holds_a_trace() -> None:
     from importtrace.trace._queries import TraceQueries
     from importtrace.trace._trace import Trace
 
-    internal = {"from_dicts", "to_dicts", "records", "segments", "t0"}
+    internal = {"from_dicts", "from_records", "to_dicts", "records", "segments", "t0"}
     queries = {n for n in vars(Trace) if not n.startswith("_")} - internal
     assert sorted(queries - set(vars(TraceQueries))) == []
     assert issubclass(Recording, TraceQueries) and issubclass(ImportTrace, TraceQueries)

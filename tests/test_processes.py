@@ -433,7 +433,6 @@ def test_stand_ins_rewrite_arguments_and_errors_keep_their_traceback(tmp_path: P
     code = """
         import json, os, sys, traceback
         from importtrace import record
-        from importtrace.record import _install
         b = record.backend
         joined = b.redirect(os.path.join, lambda args, kwargs: ("x", *args[1:]))
         failing = b.redirect(os.stat, lambda args, kwargs: 1 / 0)
@@ -441,7 +440,7 @@ def test_stand_ins_rewrite_arguments_and_errors_keep_their_traceback(tmp_path: P
             failing("/no/such/file")
         except OSError as exc:
             frames = [f.name for f in traceback.extract_tb(exc.__traceback__)]
-        _install._copy_identity(failing, os.stat)
+        record.copy_identity(failing, os.stat)
         seen = []
         with __import__("importtrace").trace():
             b.watch("colorsys", seen.append)

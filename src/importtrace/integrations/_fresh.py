@@ -26,8 +26,7 @@ in place are imported as cache hits: ``assert_not_imported`` (which counts hits)
 import sys
 
 from ..filters._kinds import in_stdlib
-from ..record import add_machinery
-from ..record._export import stdlib_dir
+from ..record import add_machinery, stdlib_dir
 from ..trace._glob import matches as glob
 
 TYPE_CHECKING = False

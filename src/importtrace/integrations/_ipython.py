@@ -28,7 +28,9 @@ from IPython.display import display as _display
 
 from ..record import trace as recording_of
 from ..renderers import RenderError, render
-from ..run import _options, _output
+from ..run._options import UsageError as CommandUsageError
+from ..run._options import parser as command_parser
+from ..run._output import render_options, why_text, writable
 from ..trace._event import Event
 from ..trace._trace import Trace
 
@@ -106,7 +108,7 @@ class ImporttraceMagics(Magics):
 
 def parser() -> argparse.ArgumentParser:
     """The command line's parser for reports, as the magics take it (no program to run)."""
-    p = _options.parser("show")
+    p = command_parser("show")
     p.prog = _PROG
     p.usage = _USAGE
     p.description = "Run code traced and show how its modules were fetched."
@@ -153,7 +155,7 @@ def parse_options(words: list[str]) -> argparse.Namespace:
     """The options, checked; IPython's UsageError (shown as one line) on a bad one."""
     try:
         ns = parser().parse_args(words)
-    except _options.UsageError as exc:
+    except CommandUsageError as exc:
         raise UsageError("%s: %s" % (_PROG, exc)) from None
     except SystemExit:  # --help or --version printed their text
         raise UsageError("%s: see the text above" % _PROG) from None
@@ -164,9 +166,9 @@ def run(shell: Any, code: str, ns: argparse.Namespace) -> tuple[TraceReport | No
     """Run code in the shell's namespace, traced; return the report to display (None when it went to a
     file, -o) and the value of the code's last expression, as a cell has."""
     try:
-        output = _output.writable(ns.output, "the report to") if ns.output else None
-        options = _output.render_options(ns, None if output else sys.stdout)
-    except _options.UsageError as exc:
+        output = writable(ns.output, "the report to") if ns.output else None
+        options = render_options(ns, None if output else sys.stdout)
+    except CommandUsageError as exc:
         raise UsageError("%s: %s" % (_PROG, exc)) from None
     compiled = compile_cell(shell, code)
     if compiled is None:
@@ -199,7 +201,7 @@ def run(shell: Any, code: str, ns: argparse.Namespace) -> tuple[TraceReport | No
             plain = render(trace, ns.format, **dict(options, color=False, width=None, explained=before))
     except RenderError as exc:
         raise UsageError("%s: %s" % (_PROG, exc)) from None
-    why = "".join(_output.why_text(trace, module) for module in ns.why)
+    why = "".join(why_text(trace, module) for module in ns.why)
     if output:
         with open(output, "w", encoding="utf-8", errors="backslashreplace") as f:
             f.write(text + why)

@@ -17,7 +17,15 @@ import pytest
 
 from ..filters._kinds import is_importtrace
 from ..record import Recording, add_machinery
-from ..rules import _assertions
+from ..rules._assertions import (
+    assert_imported,
+    assert_max_modules,
+    assert_no_cycles,
+    assert_not_imported,
+    assert_not_loaded,
+    assert_not_requested,
+    import_time,
+)
 from ..trace._queries import TraceQueries
 from ..trace._trace import Trace
 from ..trace._units import ms
@@ -170,27 +178,27 @@ class ImportTrace(TraceQueries):
     def assert_not_imported(self, *patterns: str) -> None:
         """Fail if a matching module was imported (loaded, or a cache hit)."""
         __tracebackhide__ = True
-        self._paused(_assertions.assert_not_imported, *patterns)
+        self._paused(assert_not_imported, *patterns)
 
     def assert_not_loaded(self, *patterns: str) -> None:
         """Fail if a matching module was loaded (its code ran)."""
         __tracebackhide__ = True
-        self._paused(_assertions.assert_not_loaded, *patterns)
+        self._paused(assert_not_loaded, *patterns)
 
     def assert_not_requested(self, *patterns: str) -> None:
         """Fail if anything asked for a matching module, even without finding it."""
         __tracebackhide__ = True
-        self._paused(_assertions.assert_not_requested, *patterns)
+        self._paused(assert_not_requested, *patterns)
 
     def assert_imported(self, *patterns: str) -> None:
         """Fail unless each pattern matched an imported module."""
         __tracebackhide__ = True
-        self._paused(_assertions.assert_imported, *patterns)
+        self._paused(assert_imported, *patterns)
 
     def assert_max_modules(self, limit: int, pattern: str | None = None) -> None:
         """Fail if more than ``limit`` modules (matching ``pattern``, if given) were loaded."""
         __tracebackhide__ = True
-        self._paused(_assertions.assert_max_modules, limit, pattern)
+        self._paused(assert_max_modules, limit, pattern)
 
     def assert_no_cycles(
         self, pattern: str | list[str] | None = None, *, stdlib: bool = False, third_party: bool = False
@@ -199,7 +207,7 @@ class ImportTrace(TraceQueries):
         instead, if given; inside installed packages only with ``third_party=True``, between
         standard-library modules only with ``stdlib=True``)."""
         __tracebackhide__ = True
-        self._paused(_assertions.assert_no_cycles, pattern, stdlib=stdlib, third_party=third_party)
+        self._paused(assert_no_cycles, pattern, stdlib=stdlib, third_party=third_party)
 
     # --- comparing with a baseline (recording paused meanwhile) ---------------------------------------
 
@@ -383,7 +391,7 @@ def summarize(trace: Trace, slowest: int = 3, listed: int = 15) -> str:
         parts.append(f"{unobserved} loaded unobserved (by a finder ahead of importtrace's)")
     if failed:
         parts.append(_plural(len(failed), "failed import"))
-    parts.append("imports took %s ms" % ms(_assertions.import_time(trace), 2))
+    parts.append("imports took %s ms" % ms(import_time(trace), 2))
     lines = [", ".join(parts)]
     timed = sorted((e for e in loads if e.self_duration is not None), key=lambda e: -(e.self_duration or 0))
     if timed:

@@ -58,7 +58,7 @@ def install(clock: "Optional[Callable[[], int]]" = None) -> None:
     found = _originals["import"] = builtins.__import__  # put back as found, even an old trace's hook
     orig = _unwrap(found)
     hook = backend.import_hook(orig)
-    _copy_identity(hook, orig)
+    copy_identity(hook, orig)
     builtins.__import__ = _installed["import"] = hook
     _remove_finders()
     sys.meta_path.insert(0, backend.new_finder(patch_importlib))
@@ -119,10 +119,10 @@ def patch_importlib(importlib: "Any") -> None:
     _originals["import_module"], _originals["reload"] = found
     orig_import_module, orig_reload = _unwrap(found[0]), _unwrap(found[1])
     hook = backend.import_module_hook(orig_import_module)
-    _copy_identity(hook, orig_import_module)
+    copy_identity(hook, orig_import_module)
     importlib.import_module = _installed["import_module"] = hook
     reload = backend.reload_hook(orig_reload)
-    _copy_identity(reload, orig_reload)
+    copy_identity(reload, orig_reload)
     importlib.reload = _installed["reload"] = reload
     _importlib = importlib
 
@@ -138,7 +138,7 @@ def _unwrap(func: "Any") -> "Any":
     return func
 
 
-def _copy_identity(wrapper: "Any", wrapped: "Any") -> None:
+def copy_identity(wrapper: "Any", wrapped: "Any") -> None:
     for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
         try:
             setattr(wrapper, attr, getattr(wrapped, attr))

@@ -57,11 +57,6 @@ class Recording(TraceQueries):
         """Begin recording; traces nest, and each keeps the events of its own window."""
         return self._start(_sessions)
 
-    def _hold(self) -> "Recording":
-        """Begin the command line's recording of the whole program: the program's own traces nest in
-        it, and neither they, importtrace.stop() nor a clean-up of leftover recordings can end it."""
-        return self._start(_held)
-
     def _start(self, owner: "list[Recording]") -> "Recording":
         with _lock:
             if self._started:
@@ -85,21 +80,31 @@ class Recording(TraceQueries):
         self._index = backend.position()
         self._notes_index = len(backend.notes())
         self._modules = set(sys.modules)
-        self._path = _texts(sys.path)
+        self._path = texts(sys.path)
         backend.thread_number(_thread.get_ident())  # the thread that starts a trace comes first
         self._wall = time.time()
         self._t0 = backend.clock()
 
-    def _forked(self) -> None:
-        """In a child process just forked: from now on this recording holds the child's own events (what
-        was recorded before the fork is the parent's to hand over), from a fresh window."""
-        self._begin()
+    @property
+    def t0(self) -> int:
+        """The clock reading its events' times count from (the Trace's ``t0`` once stopped)."""
+        return self._t0
+
+    @property
+    def started_at(self) -> float:
+        """When it began recording, as time.time() gives it."""
+        return self._wall
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing has been recorded since it began (or, in a forked child, since the fork)."""
+        return bool(backend.position() == self._index)
 
     def stop(self) -> Trace:
         """Stop recording and return the Trace (again, if already stopped)."""
         if self._trace is None:
             header, records = self.stop_raw()
-            self._trace = Trace._from_records(header, records, _resolver)
+            self._trace = Trace.from_records(header, records, resolve=portable_records)
         return self._trace
 
     def peek_raw(self) -> "tuple[dict[str, Any], list[Record]]":
@@ -161,7 +166,7 @@ class Recording(TraceQueries):
             "pid": pid,
             "parent": _os.getppid(),
             "how": "main",
-            "command": _texts(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
+            "command": texts(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
             "started": self._wall,
             "start": 0,
             "duration": t_end - self._t0,
@@ -175,7 +180,7 @@ class Recording(TraceQueries):
             "implementation": sys.implementation.name,
             "platform": sys.platform,
             "executable": sys.executable,
-            "argv": _texts(sys.argv),
+            "argv": texts(sys.argv),
             "cwd": _export.cwd(),
             "started": self._wall,
             "t0": self._t0,
@@ -222,12 +227,16 @@ class Recording(TraceQueries):
         return "<Recording %s>" % ("recording" if self._started else "not started")
 
 
-def after_fork() -> None:
+def after_fork(recording: "Optional[Recording]" = None) -> None:
     """In a child process just forked: a fresh lock (another thread of the parent may have held it),
-    and the recorder forgets the imports the parent's other threads had in progress."""
+    and the recorder forgets the imports the parent's other threads had in progress.  ``recording``
+    goes on in the child with the child's own events only, from a fresh window (what was recorded
+    before the fork is the parent's to hand over)."""
     global _lock
     _lock = _thread.allocate_lock()
     backend.after_fork()
+    if recording is not None:
+        recording._begin()
 
 
 def _admit(notes: "list[tuple[int, str, str]]", t_end: int) -> None:
@@ -255,7 +264,7 @@ def _with_shadows(records: "list[Record]", path: "list[str]") -> "list[Record]":
     return out
 
 
-def _texts(values: "Any") -> "list[str]":
+def texts(values: "Any") -> "list[str]":
     """A list the program may have filled with anything (sys.argv, sys.path), as the strings a header
     can hold (and hand over between processes)."""
     try:
@@ -268,7 +277,8 @@ def _own(name: str) -> bool:
     return name == "importtrace" or name.startswith("importtrace.")
 
 
-def _resolver(records: "list[Record]") -> "list[Record]":
+def portable_records(records: "list[Record]") -> "list[Record]":
+    """Raw records (code objects in place of "file:line") as portable ones, which any process can read."""
     return _export.portable(records, getattr(backend, "resolve", None))
 
 
@@ -277,6 +287,12 @@ def trace(clock: "Optional[Clock]" = None, *, explain: bool = False) -> Recordin
 
     ``clock`` (a function returning nanoseconds) replaces time.perf_counter_ns, for stable tests."""
     return Recording(clock, explain)
+
+
+def hold(*, explain: bool = False) -> Recording:
+    """Begin the command line's recording of the whole program: the program's own traces nest in it,
+    and neither they, importtrace.stop() nor a clean-up of leftover recordings can end it."""
+    return Recording(explain=explain)._start(_held)
 
 
 def start(clock: "Optional[Clock]" = None, *, explain: bool = False) -> Recording:

@@ -92,7 +92,7 @@ def add_arguments(parser: "argparse.ArgumentParser") -> None:
         help="fail if a module matching PATTERN is imported (a name also matches its submodules; "
         "globs like 'pandas*' work); repeat for more",
     )
-    group.add_argument("--max-modules", metavar="N", type=_count, help="fail if more than N modules are loaded")
+    group.add_argument("--max-modules", metavar="N", type=count_arg, help="fail if more than N modules are loaded")
     group.add_argument(
         "--max-time",
         metavar="MS",
@@ -141,7 +141,7 @@ def _cycle_options(values: "Union[bool, list[str], None]") -> "tuple[bool, list[
     return "" in values, [v for v in values if v]
 
 
-def _count(text: str) -> int:
+def count_arg(text: str) -> int:
     import argparse
 
     try:

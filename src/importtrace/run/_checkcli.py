@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..rules import _check, _config
+from ..rules._check import ConfigError, evaluate, format_failures, format_passed
+from ..rules._config import add_arguments, rules_from_args
 from ._options import PROG, UsageError, argument_parser, split_target
 from ._program import check_target, trace_program
 
@@ -35,7 +36,7 @@ def check_main(args: list[str]) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
-    _config.add_arguments(parser)
+    add_arguments(parser)
     parser.add_argument(
         "--no-follow", action="store_true", help="check only the program's own process, not those it starts"
     )
@@ -44,8 +45,8 @@ def check_main(args: list[str]) -> int:
     if not mode:
         raise UsageError("no program given: pass a script, -m module or -c code")
     try:
-        rules = _config.rules_from_args(ns)
-    except _check.ConfigError as exc:
+        rules = rules_from_args(ns)
+    except ConfigError as exc:
         raise UsageError(str(exc)) from None
     if not rules:
         raise UsageError(
@@ -59,12 +60,12 @@ def check_main(args: list[str]) -> int:
             "%s check: the program ended without handing over its trace (status %d)" % (PROG, status), file=sys.stderr
         )
         return 1
-    failures = _check.evaluate(trace, rules)
+    failures = evaluate(trace, rules)
     if failures:
-        print(_check.format_failures(failures), file=sys.stderr)
+        print(format_failures(failures), file=sys.stderr)
         return 1
     if status != 0:
         print("%s check: the rules hold, but the program failed (status %d)" % (PROG, status), file=sys.stderr)
         return 1
-    print(_check.format_passed(trace, rules), file=sys.stderr)
+    print(format_passed(trace, rules), file=sys.stderr)
     return 0

@@ -15,9 +15,7 @@ _Py_HandleSystemExit, Py_FinalizeEx).
 import _signal  # type: ignore[import-not-found]
 import sys
 
-from ..record import _export, _session
-from ..record._install import backend
-from ..record._session import Recording
+from ..record import Recording, after_fork, backend, hold, portable_records, texts
 from ..trace._event import TraceError
 from . import _childio, _childrun, _follow
 
@@ -65,10 +63,9 @@ def main() -> None:
 
     global _me
     stream = _childio.Stream(stream_path) if stream_path else None
-    recording = Recording(explain="explain" in options)
+    recording = hold(explain="explain" in options)
     if stream is not None:
         stream.begin(recording)
-    recording._hold()
     me = _me = _Process(recording, program, "main" if out else "exec", out, session, stream)
     if session:
         _follow.on_exec = _on_exec
@@ -142,10 +139,10 @@ class _Process:
                 "pid": self.pid,
                 "parent": self.parent,
                 "how": how,
-                "command": _session._texts(getattr(sys, "orig_argv", None) or _command or [sys.executable, *sys.argv]),
-                "argv": _session._texts(sys.argv),
-                "started": recording._wall,
-                "t0": recording._t0,
+                "command": texts(getattr(sys, "orig_argv", None) or _command or [sys.executable, *sys.argv]),
+                "argv": texts(sys.argv),
+                "started": recording.started_at,
+                "t0": recording.t0,
                 "python": "%d.%d.%d" % sys.version_info[:3],
             }
             self.file = _childio.ProcessFile(session, info)
@@ -169,7 +166,7 @@ class _Process:
         entry = header["processes"][0]
         entry.update(how=self.how, parent=self.parent, exit=status, ended=ended)
         if _command is not None and not hasattr(sys, "orig_argv"):
-            entry["command"] = _session._texts(_command)  # 3.9: as typed, not sys.executable and sys.argv
+            entry["command"] = texts(_command)  # 3.9: as typed, not sys.executable and sys.argv
         if self.how == "main":
             _childio.write(self.out, (header, records))
             if self.stream is not None and final:
@@ -204,8 +201,7 @@ def _follow_fork() -> None:
     if not me.session:
         backend.set_sink(None)  # children are not followed: the child's events go nowhere, as before
         return
-    _session.after_fork()
-    me.recording._forked()
+    after_fork(me.recording)
     _me = _Process(me.recording, dict(me.program), "fork", "", me.session, None, parent=me.pid)
     _follow.patch_exit()
 
@@ -224,7 +220,7 @@ def _on_exec() -> bool:
     me = _me
     if me is None or me.pid != _os.getpid():
         return False
-    if me.how == "fork" and backend.position() == me.recording._index:
+    if me.how == "fork" and me.recording.empty:
         me.done = True  # its record stays empty, without an end: the command line leaves it out
         return True
     me.hand_over(None, "exec", final=False)
@@ -237,13 +233,14 @@ def _hand_over(recording: "Recording", final: bool = True) -> "Optional[tuple[di
     was recorded until then, said in one line."""
     try:
         header, records = recording.stop_raw() if final else recording.peek_raw()
-        return header, _export.portable(records, getattr(backend, "resolve", None))
+        return header, portable_records(records)
     except TraceError:
         pass
     message = "the program stopped importtrace's recording of it: the trace ends there"
     _childrun.say("importtrace: " + message)
-    stopped = recording._trace
-    if stopped is None:
+    try:
+        stopped = recording.trace
+    except TraceError:
         return None
     header = dict(stopped.header, t0=stopped.t0)
     note = {"at": header.get("duration", 0), "code": "stopped", "message": message}

@@ -9,17 +9,16 @@ A recording module: it imports only what the interpreter has loaded at start-up.
 import marshal
 import sys
 
-from ..record import _export
-from ..record._install import backend
-from ..trace import _jsonenc
-from ..trace._build import _build
+from ..record import Lines, backend, portable_one
+from ..trace._build import build
 from ..trace._event import VERSION
+from ..trace._jsonenc import dumps
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional
 
-    from ..record._session import Recording
+    from ..record import Recording
 
 _external = sys.modules["_frozen_importlib_external"]
 _os = _external._os  # posix or nt: `os` itself is not loaded under python -S
@@ -41,7 +40,7 @@ class Stream:
     def __init__(self, path: str) -> None:
         self.fd = _os.open(path, _os.O_WRONLY | _os.O_CREAT | _os.O_TRUNC, 0o644)
         self.recording: "Optional[Recording]" = None
-        self.lines = _export.Lines()
+        self.lines = Lines()
         self.written: "dict[int, int]" = {}  # event id -> hit count written (1 for other kinds)
         self.asked: "dict[int, tuple[Any, Any]]" = {}  # search id -> (where, importer), for its load
 
@@ -59,7 +58,7 @@ class Stream:
 
     def event(self, record: "tuple[Any, ...]", began: bool) -> None:
         """The sink: a record that began (loads and reloads: a short line) or ended (the whole event)."""
-        t0 = self.recording._t0 if self.recording is not None else 0
+        t0 = self.recording.t0 if self.recording is not None else 0
         kind, eid = record[0], record[1]
         if began:
             if kind in ("load", "reload"):
@@ -75,8 +74,8 @@ class Stream:
                     }
                 )
             return
-        portable = _export.portable_one(record, self.lines)
-        self._line(_build([portable], t0, self.asked, _os.getpid())[0].to_dict())
+        portable = portable_one(record, self.lines)
+        self._line(build([portable], t0, self.asked, _os.getpid())[0].to_dict())
         self.written[eid] = 1
 
     def end(self, header: "dict[str, Any]", records: "list[tuple[Any, ...]]") -> None:
@@ -84,7 +83,7 @@ class Stream:
         their first hit) and the end record with the header known only now."""
         backend.set_sink(None)
         t0 = header.get("t0", 0)
-        for event in _build(records, t0, self.asked, _os.getpid()):
+        for event in build(records, t0, self.asked, _os.getpid()):
             if event.id not in self.written:
                 self._line(event.to_dict())
             elif event.kind == "hit" and event.count != 1:
@@ -95,7 +94,7 @@ class Stream:
 
     def _line(self, obj: "dict[str, Any]") -> None:
         if self.fd >= 0:
-            _os.write(self.fd, (_jsonenc.dumps(obj) + "\n").encode("ascii"))
+            _os.write(self.fd, (dumps(obj) + "\n").encode("ascii"))
 
     def close(self) -> None:
         if self.fd >= 0:

@@ -12,7 +12,7 @@ every module's in this folder, are left out of the program's tracebacks.
 import marshal
 import sys
 
-from ..record._install import backend
+from ..record import backend
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

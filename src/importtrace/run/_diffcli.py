@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-from ..rules._config import _count
+from ..rules._config import count_arg
 from ._options import PROG, UsageError, argument_parser
 from ._output import render_options, report, want_color, writable, write_report
 from ._program import check_target, trace_program
@@ -69,7 +69,7 @@ def diff_main(args: list[str]) -> int:
     )
     rules_group = parser.add_argument_group("rules for CI (with any of them, the exit status says whether they hold)")
     rules_group.add_argument(
-        "--max-new-modules", metavar="N", type=_count, help="fail if more than N modules are loaded only after"
+        "--max-new-modules", metavar="N", type=count_arg, help="fail if more than N modules are loaded only after"
     )
     rules_group.add_argument(
         "--max-slowdown",

@@ -226,7 +226,7 @@ def install(directory: str, pkgdir: str, explain: bool, child: bool) -> None:
     """Follow the child processes of this process (and, for a child itself, hand its trace over when
     it calls os._exit): patch os and _posixsubprocess now if loaded, and each time they load."""
     global _session
-    backend = _install().backend
+    backend = _recorder().backend
     _session = Session(directory, pkgdir, explain)
     patch_os = _patch_os if child else _patch_os_main
     for name, patch in (("os", patch_os), ("_posixsubprocess", _patch_posixsubprocess)):
@@ -236,10 +236,10 @@ def install(directory: str, pkgdir: str, explain: bool, child: bool) -> None:
         backend.watch(name, patch)
 
 
-def _install() -> "Any":
-    """importtrace.record._install, loaded in a traced process (looked up, not imported: an import
-    statement here would be recorded in the program's trace)."""
-    return sys.modules["importtrace.record._install"]
+def _recorder() -> "Any":
+    """importtrace.record, loaded in a traced process (looked up, not imported: an import statement
+    here would be recorded in the program's trace)."""
+    return sys.modules["importtrace.record"]
 
 
 def _patch_os_main(os: "Any") -> None:
@@ -266,12 +266,12 @@ def _patch_posixsubprocess(module: "Any") -> None:
 
 
 def _replace(module: "Any", name: str, before: "Callable[[tuple[Any, ...], Any], Any]") -> None:
-    install = _install()
+    record = _recorder()
     orig = getattr(module, name, None)
     if orig is None or getattr(orig, "__importtrace_redirect__", False):
         return
-    stand_in = install.backend.redirect(orig, before)
-    install._copy_identity(stand_in, orig)
+    stand_in = record.backend.redirect(orig, before)
+    record.copy_identity(stand_in, orig)
     try:
         stand_in.__importtrace_redirect__ = True
     except (AttributeError, TypeError):

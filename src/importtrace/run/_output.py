@@ -98,9 +98,10 @@ def prepare(format: str) -> None:
     """Import what rendering format will need, while the program runs on the other core."""
     import importlib
 
-    from ..filters import _filters  # noqa: F401
+    from ..filters._filters import filter_trace  # noqa: F401
     from ..renderers import FORMATS
-    from ..trace import _file, _processes  # noqa: F401
+    from ..trace._file import read  # noqa: F401
+    from ..trace._processes import collect  # noqa: F401
 
     for name in ("summary", "timeline") if format == "auto" else (format,):  # auto: the trace's size decides
         importlib.import_module(FORMATS[name])

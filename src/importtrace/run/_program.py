@@ -229,7 +229,7 @@ def read_child_trace(path: str) -> Trace | None:
         header, records = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return Trace._from_records(header, records)
+    return Trace.from_records(header, records)
 
 
 def _spawn(cmd: list[str], meanwhile: Callable[[], object] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Events made from what the recorder kept: portable records (``_build``) and serialised dicts
+"""Events made from what the recorder kept: portable records (``build``) and serialised dicts
 (``_event_from_dict``, type-checked), and the self time derived for loads.
 
 PYTEST_DONT_REWRITE
@@ -25,7 +25,7 @@ def _fill_self_durations(events: "list[Event]") -> None:
             e.self_duration = max(0, e.duration - nested.get(e.id, 0))
 
 
-def _build(
+def build(
     records: "Optional[list[tuple[Any, ...]]]",
     t0: int,
     asked: "Optional[dict[int, tuple[Any, Any]]]" = None,

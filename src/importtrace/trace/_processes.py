@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._build import _build
+from ._build import build
 from ._trace import _PROCESS_HEADER, Trace
 
 Record = tuple[Any, ...]
@@ -145,10 +145,10 @@ def merge(trace: Trace, children: list[tuple[Child, str]]) -> Trace:
             merged.extend(renumbered)
             segments.append((child.pid, len(renumbered)))
         else:
-            events.extend(_build(renumbered, t0, None, child.pid))
+            events.extend(build(renumbered, t0, None, child.pid))
     header["processes"] = entries
     if records is not None:
-        return Trace._from_records(dict(header, t0=t0), merged, segments=segments)
+        return Trace.from_records(dict(header, t0=t0), merged, segments=segments)
     out = Trace(events, header)
     out._t0 = t0
     return out

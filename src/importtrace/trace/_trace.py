@@ -6,7 +6,7 @@ Nothing here touches the import system.  Module-level imports are limited to wha
 has at start-up, because `importtrace.stop()` builds a Trace while an outer trace may still record.
 """
 
-from ._build import _build, _event_from_dict, _fill_self_durations
+from ._build import _event_from_dict, _fill_self_durations, build
 from ._event import FORMAT, KINDS, VERSION, Event
 from ._glob import matches
 
@@ -59,15 +59,17 @@ class Trace:
     # --- construction and files ------------------------------------------------------------
 
     @classmethod
-    def _from_records(
+    def from_records(
         cls,
         header: "dict[str, Any]",
         records: "list[tuple[Any, ...]]",
+        *,
         resolve: "Optional[Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]]" = None,
         segments: "Optional[list[tuple[int, int]]]" = None,
     ) -> "Trace":
-        """A trace over records (the ``_layout`` form), which become Events on first use: raw ones (code
-        objects in place of "file:line") are made portable by ``resolve`` first.  Costs next to nothing.
+        """A trace over records (the form ``records()`` gives, see importtrace.record._layout), which become
+        Events on first use: raw ones (code objects in place of "file:line") are made portable by
+        ``resolve`` first.  Costs next to nothing; the header's ``t0`` is the clock reading times count from.
         ``segments``: (pid, number of records) of each process in turn, when records come from several
         (otherwise all are the header's ``pid``)."""
         trace = cls.__new__(cls)
@@ -89,7 +91,7 @@ class Trace:
             events: "list[Event]" = []
             start = 0
             for pid, count in self.segments():
-                events.extend(_build(records[start : start + count], self._t0, None, pid))
+                events.extend(build(records[start : start + count], self._t0, None, pid))
                 start += count
             self._events = events
             _fill_self_durations(self._events)
