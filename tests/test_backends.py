@@ -21,6 +21,30 @@ from .conftest import Project
 needs_speedups = pytest.mark.skipif(not record.compiled, reason="compiled hooks not built or disabled")
 
 
+def interface() -> set[str]:
+    """The methods and properties of record/_backend.pyi's Backend, the interface both hooks have."""
+    import ast
+
+    stub = Path(record.__file__).parent / "_backend.pyi"
+    tree = ast.parse(stub.read_text())
+    backend = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Backend")
+    return {n.name for n in backend.body if isinstance(n, ast.FunctionDef)}
+
+
+def test_both_hook_implementations_have_the_declared_interface() -> None:
+    from importtrace.record._pybackend import PyRecorder
+
+    declared = interface()
+    assert len(declared) >= 30
+    assert sorted(n for n in declared if not hasattr(PyRecorder, n)) == []
+    if record.compiled or importlib.util.find_spec("importtrace.record._crecord") is not None:
+        from importtrace.record._crecord import Recorder
+
+        assert sorted(n for n in declared if not hasattr(Recorder, n)) == []
+    public = {n for n in vars(PyRecorder) if not n.startswith("_")} - {"name", "finder_type"}
+    assert sorted(public - declared) == []  # a new method is declared for both
+
+
 @needs_speedups
 def test_compiled_hooks_are_installed_while_tracing() -> None:
     with importtrace.trace():

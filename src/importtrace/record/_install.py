@@ -18,10 +18,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional
 
+    from ._backend import Backend
+
 _external = sys.modules["_frozen_importlib_external"]
 
 
-def _choose() -> "Any":
+def _choose() -> "Backend":
     """The compiled recorder, unless IMPORTTRACE_PURE is set or it was not built."""
     key = "IMPORTTRACE_PURE" if sys.platform == "win32" else b"IMPORTTRACE_PURE"
     if not _external._os.environ.get(key):
@@ -36,7 +38,7 @@ def _choose() -> "Any":
     return PyRecorder()
 
 
-backend = _choose()
+backend: "Backend" = _choose()
 compiled = backend.name == "compiled"
 
 _active = False

@@ -13,8 +13,12 @@ from ._layout import H_COUNT, NAME
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from types import CodeType
+    from types import CodeType, ModuleType
     from typing import Any, Callable, Optional
+
+    from _typeshed.importlib import MetaPathFinderProtocol
+
+    from ._backend import ImportFunction, ImportModuleFunction, ReloadFunction, Sink
 
 
 class PyRecorder:
@@ -36,24 +40,24 @@ class PyRecorder:
     def clock(self) -> int:
         return _pyrecord.clock()
 
-    def import_hook(self, orig: "Callable[..., Any]") -> "Callable[..., Any]":
+    def import_hook(self, orig: "ImportFunction") -> "ImportFunction":
         _pyrecord._orig_import = orig
         return _pyrecord.import_hook
 
-    def import_module_hook(self, orig: "Callable[..., Any]") -> "Callable[..., Any]":
+    def import_module_hook(self, orig: "ImportModuleFunction") -> "ImportModuleFunction":
         _pyrecord._orig_import_module = orig
         return _pyrecord.import_module_hook
 
-    def reload_hook(self, orig: "Callable[[Any], Any]") -> "Callable[[Any], Any]":
+    def reload_hook(self, orig: "ReloadFunction") -> "ReloadFunction":
         _pyloader._orig_reload = orig
         return _pyloader.reload_hook
 
-    def new_finder(self, on_importlib: "Callable[[Any], None]") -> "Any":
+    def new_finder(self, on_importlib: "Callable[[ModuleType], None]") -> "MetaPathFinderProtocol":
         _pyloader.on_importlib = on_importlib
         finder = _pyfinder.current = _pyfinder.ImporttraceFinder()
         return finder
 
-    def finder(self) -> "Any":
+    def finder(self) -> "Optional[MetaPathFinderProtocol]":
         return _pyfinder.current
 
     def watch(self, name: str, callback: "Optional[Callable[[Any], object]]") -> None:
@@ -128,7 +132,7 @@ class PyRecorder:
     def thread_number(self, tid: int) -> int:
         return _pyrecord.thread_number(tid)
 
-    def set_sink(self, sink: "Optional[Callable[[tuple[Any, ...], bool], None]]") -> None:
+    def set_sink(self, sink: "Optional[Sink]") -> None:
         _pyrecord.sink = sink
 
     def stream_to(self, fd: "Optional[int]") -> None:

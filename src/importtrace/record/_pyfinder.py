@@ -45,7 +45,7 @@ _get_ident = R._get_ident
 _find_spec_legacy = _policy.find_spec_legacy
 
 #: the active finder: a copy of an older one left in sys.meta_path by a restored snapshot is inert
-current: "Any" = None
+current: "Optional[ImporttraceFinder]" = None
 _unanswered: "dict[int, tuple[str, Any, Any]]" = {}  # thread -> the last name the finder found nothing for
 _ahead_seen: "list[Any]" = []
 
