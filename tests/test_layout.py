@@ -113,21 +113,78 @@ def test_renderers_never_import_the_recorder() -> None:
     )
 
 
-def private_names(tree: ast.AST) -> set[str]:
-    """The _names a module defines: functions, classes, variables, attributes it assigns, arguments."""
-    found = set()
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def private_names(tree: ast.Module) -> set[str]:
+    """The _names a module defines that others could reach as attributes: its module-level and class-level
+    names, and what its methods assign to self or cls.  A function's locals and arguments are nobody's
+    attribute, an alias of something else's private (``_os = _external._os``) is not a definition, and an
+    assignment to another object's attribute (``recording._t0 = 0``) is a use, not a definition."""
+    found: set[str] = set()
+
+    def bind(target: ast.AST, value: ast.AST | None) -> None:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name) and not (isinstance(value, ast.Attribute) and value.attr == node.id):
+                found.add(node.id)
+
+    def body(nodes: list[ast.stmt], in_class: bool) -> None:
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(node.name)
+                if isinstance(node, ast.ClassDef):
+                    body(node.body, True)
+                elif in_class:  # a method: what it assigns to self/cls
+                    for sub in ast.walk(node):
+                        if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store):
+                            if isinstance(sub.value, ast.Name) and sub.value.id in ("self", "cls"):
+                                found.add(sub.attr)
+            elif isinstance(node, ast.Assign):
+                for target in node.targets:
+                    bind(target, node.value)
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                bind(node.target, node.value)
+            elif isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("importtrace")):
+                found.update(a.asname for a in node.names if a.asname)
+            elif isinstance(node, (ast.If, ast.Try, ast.With)):  # TYPE_CHECKING blocks and the like
+                for field in ("body", "orelse", "finalbody"):
+                    body(getattr(node, field, []), in_class)
+                for handler in getattr(node, "handlers", []):
+                    body(handler.body, in_class)
+
+    body(tree.body, False)
+    return {n for n in found if _private(n)}
+
+
+def private_uses(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, name) of each _attribute this module reaches on something not a module it imported from the
+    standard library (``sys._getframe`` is Python's, not a layer's): ``x._name``, read or written, and
+    getattr/setattr/hasattr/delattr(x, "_name")."""
+    stdlib = {
+        a.asname or a.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for a in node.names
+        if not a.name.startswith("importtrace")
+    }
+    uses = []
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found.add(node.name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            found.add(node.id)
-        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
-            found.add(node.attr)
-        elif isinstance(node, ast.arg):
-            found.add(node.arg)
-        elif isinstance(node, ast.alias):
-            found.add(node.asname or node.name.split(".")[0])
-    return {n for n in found if n.startswith("_") and not n.startswith("__")}
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            if not (isinstance(node.value, ast.Name) and node.value.id in stdlib):
+                uses.append((node.lineno, node.attr))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "setattr", "hasattr", "delattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and isinstance(node.args[1].value, str)
+            and _private(node.args[1].value)
+            and not (isinstance(node.args[0], ast.Name) and node.args[0].id in stdlib)
+        ):
+            uses.append((node.lineno, node.args[1].value))
+    return uses
 
 
 def test_layers_use_each_other_only_through_public_names() -> None:
@@ -143,17 +200,20 @@ def test_layers_use_each_other_only_through_public_names() -> None:
         mine = layer(name)
         package = name if known[name].name == "__init__.py" else name.rpartition(".")[0]
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("importtrace")):
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
                 for alias in node.names:
                     full = target + "." + alias.name
-                    if layer(full) != mine and alias.name.startswith("_") and not alias.name.startswith("__"):
+                    if layer(full) != mine and _private(alias.name):
                         wrong.append("%s:%d imports %s" % (name, node.lineno, full))
-            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
-                others = {other for other, names in defined.items() if other != mine and node.attr in names}
-                if others and node.attr not in defined.get(mine, set()):
-                    wrong.append("%s:%d uses %s of %s" % (name, node.lineno, node.attr, "/".join(map(str, others))))
+        for line, attr in private_uses(tree):
+            others = {other for other, names in defined.items() if other != mine and attr in names}
+            if others and attr not in defined.get(mine, set()):
+                wrong.append("%s:%d uses %s of %s" % (name, line, attr, "/".join(sorted(map(str, others)))))
     assert sorted(wrong) == []
 
 

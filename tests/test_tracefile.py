@@ -48,6 +48,16 @@ def test_round_trip_is_exact(sample: Trace, tmp_path: Path) -> None:
     assert loaded.failed() == sample.failed() and len(loaded.failed()) == 2
 
 
+def test_from_records_rebuilds_a_trace_and_leaves_the_header_alone(sample: Trace) -> None:
+    header = dict(sample.header, t0=sample.t0)
+    records = sample.records()
+    assert records
+    again = Trace.from_records(header, records, segments=sample.segments())
+    assert again == sample and again.t0 == sample.t0
+    assert [e.start for e in again.events] == [e.start for e in sample.events]
+    assert header == dict(sample.header, t0=sample.t0) and again.header is not header
+
+
 def test_the_writer_of_records_writes_what_events_would(project: Project, fake_clock: Callable[[], int]) -> None:
     """Trace.save writes a recorded trace straight from its records; every kind and field must come out
     exactly as Event.to_dict would have it (a reload, a circular from-import with missing names, a

@@ -14,7 +14,18 @@ over a recording.  Everything here imports only what the interpreter has loaded 
 from ._export import Lines, portable_one, stdlib_dir
 from ._install import active, backend, compiled, copy_identity, is_finder
 from ._policy import add_machinery
-from ._session import Recording, after_fork, hold, portable_records, start, stop, texts, trace
+from ._session import (
+    Recording,
+    after_fork,
+    as_texts,
+    began,
+    hold,
+    portable_records,
+    recorded_nothing,
+    start,
+    stop,
+    trace,
+)
 
 __all__ = [
     "Lines",
@@ -22,16 +33,18 @@ __all__ = [
     "active",
     "add_machinery",
     "after_fork",
+    "as_texts",
     "backend",
+    "began",
     "compiled",
     "copy_identity",
     "hold",
     "is_finder",
     "portable_one",
     "portable_records",
+    "recorded_nothing",
     "start",
     "stdlib_dir",
     "stop",
-    "texts",
     "trace",
 ]

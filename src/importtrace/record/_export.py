@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 
     Record = tuple[Any, ...]
 
+    from ._backend import RawRecords
+
 _external = sys.modules["_frozen_importlib_external"]
 
 
-def portable(records: "list[Record]", resolve: "Any" = None) -> "list[Record]":
+def portable(records: "RawRecords", resolve: "Any" = None) -> "list[Record]":
     """records with each (code, lasti) replaced by (file, line), the importer as a str, and a hit's via
     "__import__" where the call was not an import statement.  ``resolve`` is the compiled version."""
     if resolve is not None:
@@ -33,6 +35,8 @@ def portable(records: "list[Record]", resolve: "Any" = None) -> "list[Record]":
 
 
 def portable_one(rec: "Record", lines: "Lines") -> "Record":
+    """One raw record made portable (see portable), reading lines through ``lines``: the streamed
+    form of each record as it ends."""
     code = rec[CODE]
     if code is None or type(code) is str:
         return rec
@@ -179,7 +183,7 @@ def cwd() -> "Optional[str]":
         return None
 
 
-def shadows(records: "list[Record]", path: "list[str]") -> "dict[int, list[str]]":
+def shadows(records: "RawRecords", path: "list[str]") -> "dict[int, list[str]]":
     """For --explain: each top-level module found on sys.path -> the other places further down sys.path
     that have a module of the same name (a local ``requests.py`` hides the installed one).  Runs after
     the program: a directory listing per sys.path entry, no import."""

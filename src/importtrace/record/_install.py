@@ -141,6 +141,8 @@ def _unwrap(func: "Any") -> "Any":
 
 
 def copy_identity(wrapper: "Any", wrapped: "Any") -> None:
+    """Give wrapper the name, module, docstring and __wrapped__ of the function it stands in for, so
+    that the program sees the function it expects (help(), repr, inspect.unwrap)."""
     for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
         try:
             setattr(wrapper, attr, getattr(wrapped, attr))

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from _typeshed.importlib import MetaPathFinderProtocol
 
-    from ._backend import ImportFunction, ImportModuleFunction, ReloadFunction, Sink
+    from ._backend import ImportFunction, ImportModuleFunction, RawRecords, ReloadFunction, Sink
 
 
 class PyRecorder:
@@ -87,7 +87,7 @@ class PyRecorder:
             out.append(tuple(rec))
         return out
 
-    def loaded_names(self, records: "list[tuple[Any, ...]]") -> "set[str]":
+    def loaded_names(self, records: "RawRecords") -> "set[str]":
         return {rec[NAME] for rec in records if rec[0] == "load"}
 
     def new_window(self) -> None:

@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional
 
+    from ._backend import RawRecords
+
     Clock = Callable[[], int]
     Record = tuple[Any, ...]
 
@@ -80,25 +82,10 @@ class Recording(TraceQueries):
         self._index = backend.position()
         self._notes_index = len(backend.notes())
         self._modules = set(sys.modules)
-        self._path = texts(sys.path)
+        self._path = as_texts(sys.path)
         backend.thread_number(_thread.get_ident())  # the thread that starts a trace comes first
         self._wall = time.time()
         self._t0 = backend.clock()
-
-    @property
-    def t0(self) -> int:
-        """The clock reading its events' times count from (the Trace's ``t0`` once stopped)."""
-        return self._t0
-
-    @property
-    def started_at(self) -> float:
-        """When it began recording, as time.time() gives it."""
-        return self._wall
-
-    @property
-    def empty(self) -> bool:
-        """Whether nothing has been recorded since it began (or, in a forked child, since the fork)."""
-        return bool(backend.position() == self._index)
 
     def stop(self) -> Trace:
         """Stop recording and return the Trace (again, if already stopped)."""
@@ -107,7 +94,7 @@ class Recording(TraceQueries):
             self._trace = Trace.from_records(header, records, resolve=portable_records)
         return self._trace
 
-    def peek_raw(self) -> "tuple[dict[str, Any], list[Record]]":
+    def peek_raw(self) -> "tuple[dict[str, Any], RawRecords]":
         """What stop_raw would return now, without stopping (a process about to be replaced by exec)."""
         with _lock:
             if self not in _held and self not in _sessions:
@@ -122,7 +109,7 @@ class Recording(TraceQueries):
             records = _with_shadows(records, self._path)
         return self._header(t_end, notes, threads), records
 
-    def stop_raw(self) -> "tuple[dict[str, Any], list[Record]]":
+    def stop_raw(self) -> "tuple[dict[str, Any], RawRecords]":
         """Stop recording and return the header and the raw records, code objects and all."""
         with _lock:
             owner = _held if self in _held else _sessions
@@ -151,7 +138,7 @@ class Recording(TraceQueries):
         self._modules = set()  # the header lists them now: a kept Recording holds no more than its Trace
         return header, records
 
-    def _unobserved(self, records: "list[Record]", t_end: int) -> "list[Record]":
+    def _unobserved(self, records: "RawRecords", t_end: int) -> "list[Record]":
         loaded = backend.loaded_names(records)
         new = [n for n in sys.modules if n not in self._modules and n not in loaded and not _own(n)]
         if not new:
@@ -166,7 +153,7 @@ class Recording(TraceQueries):
             "pid": pid,
             "parent": _os.getppid(),
             "how": "main",
-            "command": texts(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
+            "command": as_texts(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
             "started": self._wall,
             "start": 0,
             "duration": t_end - self._t0,
@@ -180,7 +167,7 @@ class Recording(TraceQueries):
             "implementation": sys.implementation.name,
             "platform": sys.platform,
             "executable": sys.executable,
-            "argv": texts(sys.argv),
+            "argv": as_texts(sys.argv),
             "cwd": _export.cwd(),
             "started": self._wall,
             "t0": self._t0,
@@ -227,7 +214,19 @@ class Recording(TraceQueries):
         return "<Recording %s>" % ("recording" if self._started else "not started")
 
 
-def after_fork(recording: "Optional[Recording]" = None) -> None:
+def began(recording: Recording) -> "tuple[int, float]":
+    """When recording began (in a forked child: the fork): the clock reading its times count from, and
+    time.time()."""
+    return recording._t0, recording._wall
+
+
+def recorded_nothing(recording: Recording) -> bool:
+    """Whether a running recording has recorded nothing since it began (in a forked child: since the
+    fork), its own or any nested recording's."""
+    return recording.recording and backend.position() == recording._index
+
+
+def after_fork(recording: Recording) -> None:
     """In a child process just forked: a fresh lock (another thread of the parent may have held it),
     and the recorder forgets the imports the parent's other threads had in progress.  ``recording``
     goes on in the child with the child's own events only, from a fresh window (what was recorded
@@ -235,8 +234,7 @@ def after_fork(recording: "Optional[Recording]" = None) -> None:
     global _lock
     _lock = _thread.allocate_lock()
     backend.after_fork()
-    if recording is not None:
-        recording._begin()
+    recording._begin()
 
 
 def _admit(notes: "list[tuple[int, str, str]]", t_end: int) -> None:
@@ -250,7 +248,7 @@ def _admit(notes: "list[tuple[int, str, str]]", t_end: int) -> None:
         notes.append((t_end, "removed", _REMOVED))
 
 
-def _with_shadows(records: "list[Record]", path: "list[str]") -> "list[Record]":
+def _with_shadows(records: "RawRecords", path: "list[str]") -> "RawRecords":
     found = _export.shadows(records, path)
     if not found:
         return records
@@ -264,7 +262,7 @@ def _with_shadows(records: "list[Record]", path: "list[str]") -> "list[Record]":
     return out
 
 
-def texts(values: "Any") -> "list[str]":
+def as_texts(values: "Any") -> "list[str]":
     """A list the program may have filled with anything (sys.argv, sys.path), as the strings a header
     can hold (and hand over between processes)."""
     try:
@@ -277,7 +275,7 @@ def _own(name: str) -> bool:
     return name == "importtrace" or name.startswith("importtrace.")
 
 
-def portable_records(records: "list[Record]") -> "list[Record]":
+def portable_records(records: "RawRecords") -> "list[Record]":
     """Raw records (code objects in place of "file:line") as portable ones, which any process can read."""
     return _export.portable(records, getattr(backend, "resolve", None))
 

@@ -142,6 +142,7 @@ def _cycle_options(values: "Union[bool, list[str], None]") -> "tuple[bool, list[
 
 
 def count_arg(text: str) -> int:
+    """argparse type for a module count: a whole number, 0 or more."""
     import argparse
 
     try:

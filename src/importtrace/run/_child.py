@@ -15,7 +15,7 @@ _Py_HandleSystemExit, Py_FinalizeEx).
 import _signal  # type: ignore[import-not-found]
 import sys
 
-from ..record import Recording, after_fork, backend, hold, portable_records, texts
+from ..record import Recording, after_fork, as_texts, backend, began, hold, portable_records, recorded_nothing
 from ..trace._event import TraceError
 from . import _childio, _childrun, _follow
 
@@ -139,10 +139,10 @@ class _Process:
                 "pid": self.pid,
                 "parent": self.parent,
                 "how": how,
-                "command": texts(getattr(sys, "orig_argv", None) or _command or [sys.executable, *sys.argv]),
-                "argv": texts(sys.argv),
-                "started": recording.started_at,
-                "t0": recording.t0,
+                "command": as_texts(getattr(sys, "orig_argv", None) or _command or [sys.executable, *sys.argv]),
+                "argv": as_texts(sys.argv),
+                "started": began(recording)[1],
+                "t0": began(recording)[0],
                 "python": "%d.%d.%d" % sys.version_info[:3],
             }
             self.file = _childio.ProcessFile(session, info)
@@ -166,7 +166,7 @@ class _Process:
         entry = header["processes"][0]
         entry.update(how=self.how, parent=self.parent, exit=status, ended=ended)
         if _command is not None and not hasattr(sys, "orig_argv"):
-            entry["command"] = texts(_command)  # 3.9: as typed, not sys.executable and sys.argv
+            entry["command"] = as_texts(_command)  # 3.9: as typed, not sys.executable and sys.argv
         if self.how == "main":
             _childio.write(self.out, (header, records))
             if self.stream is not None and final:
@@ -220,7 +220,7 @@ def _on_exec() -> bool:
     me = _me
     if me is None or me.pid != _os.getpid():
         return False
-    if me.how == "fork" and me.recording.empty:
+    if me.how == "fork" and recorded_nothing(me.recording):
         me.done = True  # its record stays empty, without an end: the command line leaves it out
         return True
     me.hand_over(None, "exec", final=False)

@@ -9,14 +9,14 @@ A recording module: it imports only what the interpreter has loaded at start-up.
 import marshal
 import sys
 
-from ..record import Lines, backend, portable_one
+from ..record import Lines, backend, began, portable_one
 from ..trace._build import build
 from ..trace._event import VERSION
 from ..trace._jsonenc import dumps
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from typing import Any
 
     from ..record import Recording
 
@@ -39,7 +39,7 @@ class Stream:
 
     def __init__(self, path: str) -> None:
         self.fd = _os.open(path, _os.O_WRONLY | _os.O_CREAT | _os.O_TRUNC, 0o644)
-        self.recording: "Optional[Recording]" = None
+        self.t0 = 0  # the clock reading of the recording's start, which times count from
         self.lines = Lines()
         self.written: "dict[int, int]" = {}  # event id -> hit count written (1 for other kinds)
         self.asked: "dict[int, tuple[Any, Any]]" = {}  # search id -> (where, importer), for its load
@@ -53,12 +53,12 @@ class Stream:
             "argv": list(sys.argv),
         }
         self._line(header)
-        self.recording = recording
+        self.t0 = began(recording)[0]
         backend.set_sink(self.event)
 
     def event(self, record: "tuple[Any, ...]", began: bool) -> None:
         """The sink: a record that began (loads and reloads: a short line) or ended (the whole event)."""
-        t0 = self.recording.t0 if self.recording is not None else 0
+        t0 = self.t0
         kind, eid = record[0], record[1]
         if began:
             if kind in ("load", "reload"):

@@ -13,7 +13,7 @@ from ._glob import matches
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Sequence
     from typing import Any, Callable, Optional, Union
 
 #: What a process entry of the header (``processes``) says for that process alone (Trace.for_process):
@@ -48,12 +48,12 @@ class Trace:
         self.header.setdefault("format", FORMAT)
         self.header.setdefault("version", VERSION)
         self._t0 = 0
-        self._raw: "Optional[list[tuple[Any, ...]]]" = None
-        self._resolve: "Optional[Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]]" = None
+        self._raw: "Optional[Iterable[tuple[Any, ...]]]" = None
+        self._resolve: "Optional[Callable[[Any], list[tuple[Any, ...]]]]" = None
         self._records: "Optional[list[tuple[Any, ...]]]" = None
         self._by_id: "Optional[dict[int, Event]]" = None
         self._children: "Optional[dict[int, list[Event]]]" = None
-        self._segments: "Optional[list[tuple[int, int]]]" = None
+        self._segments: "Optional[Sequence[tuple[Optional[int], int]]]" = None
         _fill_self_durations(self._events)
 
     # --- construction and files ------------------------------------------------------------
@@ -62,23 +62,28 @@ class Trace:
     def from_records(
         cls,
         header: "dict[str, Any]",
-        records: "list[tuple[Any, ...]]",
+        records: "Iterable[tuple[Any, ...]]",
         *,
-        resolve: "Optional[Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]]" = None,
-        segments: "Optional[list[tuple[int, int]]]" = None,
+        resolve: "Optional[Callable[[Any], list[tuple[Any, ...]]]]" = None,
+        segments: "Optional[Sequence[tuple[Optional[int], int]]]" = None,
     ) -> "Trace":
         """A trace over records (the form ``records()`` gives, see importtrace.record._layout), which become
         Events on first use: raw ones (code objects in place of "file:line") are made portable by
-        ``resolve`` first.  Costs next to nothing; the header's ``t0`` is the clock reading times count from.
+        ``resolve`` first.  Costs next to nothing; the header's ``t0`` is the clock reading times count from
+        (``Trace.header`` has none: pass ``dict(t.header, t0=t.t0)`` and ``segments=t.segments()`` to rebuild t).
         ``segments``: (pid, number of records) of each process in turn, when records come from several
         (otherwise all are the header's ``pid``)."""
         trace = cls.__new__(cls)
-        trace.header = header
+        trace.header = header = dict(header)  # the caller's dict (another trace's header, say) stays as it was
         trace._t0 = header.pop("t0", 0)
         header.setdefault("format", FORMAT)
         header.setdefault("version", VERSION)
         trace._events = None
-        trace._raw, trace._resolve, trace._records = (records, resolve, None) if resolve else (None, None, records)
+        if resolve is not None:
+            trace._raw, trace._resolve, trace._records = records, resolve, None
+        else:
+            trace._raw, trace._resolve = None, None
+            trace._records = records if type(records) is list else list(records)
         trace._by_id = trace._children = None
         trace._segments = segments
         return trace
