@@ -103,8 +103,7 @@ class _Teller:
             if search is not None and search in children:  # a reload's own search: told as part of it
                 children = [c for c in children if c is not search]
                 yield "notes", self.explainer.notes([search]), column + _STEP
-            probe = any(x.kind == "search" and x.reason == "probe" for x in group)
-            if e.kind == "hit" and e.via == "__import__" and probe:
+            if e.kind == "hit" and e.via == "__import__" and any(map(_is_probe, group)):
                 notes = [Note("find_spec imports the parent package first: %s, already in sys.modules" % esc(e.name))]
             else:
                 notes = self.explainer.notes(line)
@@ -135,7 +134,7 @@ class _Teller:
         said = next((s for s in map(_said, group) if s), None)
         if said is not None:
             return "%s: %s" % (place, esc(said))
-        probe = next((e for e in group if e.kind == "search" and e.reason == "probe"), None)
+        probe = next(filter(_is_probe, group), None)
         if probe is not None:
             return "%s: importlib.util.find_spec(%s)" % (place, esc(repr(probe.name)))
         hits = [e for e in group if e.kind == "hit"]
@@ -185,11 +184,16 @@ def _said(e: AnyEvent) -> str | None:
     return e.statement if e.kind == "search" or e.kind == "hit" else None
 
 
+def _is_probe(e: AnyEvent) -> bool:
+    """A search importlib.util.find_spec made (no import statement)."""
+    return e.kind == "search" and e.reason == "probe"
+
+
 def _new_statement(group: list[AnyEvent], e: AnyEvent) -> bool:
     """Whether e, at the same place as group, begins another statement there (a loop running the same
     line again, or two statements on one line): a second recorded statement text, or a second hit."""
-    said = next((s for s in map(_said, group) if s), None)
-    if _said(e) and said and _said(e) != said:
+    said, own = next((s for s in map(_said, group) if s), None), _said(e)
+    if own and said and own != said:
         return True
     if e.kind == "reload" or any(x.kind == "reload" for x in group):
         return True  # importlib.reload() is a statement of its own
