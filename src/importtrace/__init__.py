@@ -31,7 +31,7 @@ import sys as _sys
 
 from .record import Recording, start, stop, trace
 from .trace import __version__
-from .trace._event import Event, TraceError, TraceFileError
+from .trace._event import Event, HitEvent, LoadEvent, ReloadEvent, SearchEvent, TraceError, TraceFileError
 from .trace._trace import Trace
 
 TYPE_CHECKING = False
@@ -50,13 +50,19 @@ if TYPE_CHECKING:
     )
     from .rules._diff import assert_diff, diff
     from .rules._diffresult import Diff
+    from .trace._anyevent import AnyEvent
 
 
 __all__ = [
+    "AnyEvent",
     "Diff",
     "Event",
     "FreshImport",
+    "HitEvent",
+    "LoadEvent",
     "Recording",
+    "ReloadEvent",
+    "SearchEvent",
     "Trace",
     "TraceError",
     "TraceFileError",
@@ -121,6 +127,7 @@ _LAZY = {
     "Diff": "rules._diffresult",
     "assert_diff": "rules._diff",
     "diff": "rules._diff",
+    "AnyEvent": "trace._anyevent",  # a typing.Union: imports typing
 }
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Callable
 
-from ..trace._event import KINDS, Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import KINDS
 from ..trace._glob import matcher
 from ..trace._trace import Trace
 from ._kinds import ModuleKinds, is_importtrace
@@ -71,7 +72,7 @@ def filter_trace(
         if not isinstance(flag, bool):
             raise ValueError("%s must be True or False, not %r" % (name, flag))
 
-    tests: list[Callable[[Event], bool]] = []
+    tests: list[Callable[[AnyEvent], bool]] = []
     if kinds is not None:
         wanted = frozenset(kinds)
         tests.append(lambda e: e.kind in wanted)
@@ -96,7 +97,7 @@ def filter_trace(
     if not tests:
         return trace
 
-    kept: dict[int, Event] = {}
+    kept: dict[int, AnyEvent] = {}
     for e in trace.events:
         if all(test(e) for test in tests):
             kept[e.id] = e
@@ -110,7 +111,7 @@ def filter_trace(
     return Trace(events, trace.header)
 
 
-def _kept_ancestor(trace: Trace, parent: int | None, kept: dict[int, Event]) -> int | None:
+def _kept_ancestor(trace: Trace, parent: int | None, kept: dict[int, AnyEvent]) -> int | None:
     seen: set[int] = set()
     while parent is not None and parent not in kept and parent not in seen:
         seen.add(parent)
@@ -148,7 +149,7 @@ def stdlib_test(trace: Trace) -> Callable[[str], bool]:
     return ModuleKinds(trace).stdlib
 
 
-def is_noise(event: Event) -> bool:
+def is_noise(event: AnyEvent) -> bool:
     """Events that are about the tracing rather than the program: importtrace's own imports, finder
     probes that are not imports (runpy, pkgutil, importlib.util.find_spec), and cache hits made by the
     import machinery or by runpy while starting the program."""

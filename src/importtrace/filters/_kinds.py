@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional
 
-    from ..trace._event import Event
+    from ..trace._anyevent import AnyEvent
     from ..trace._trace import Trace
 
 # sys.stdlib_module_names (3.10+) for Python 3.9: the 3.10 list plus the modules 3.10 removed.
@@ -138,7 +138,7 @@ def is_importtrace(name: str) -> bool:
     return name == "importtrace" or name.startswith("importtrace.")
 
 
-def is_program(event: "Event") -> bool:
+def is_program(event: "AnyEvent") -> bool:
     """The program itself: a command-line trace's root load of ``__main__``, which no statement imported
     (its duration is the script's whole run)."""
     return event.name == "__main__" and event.parent is None and not (event.where or event.importer)

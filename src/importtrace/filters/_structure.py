@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Callable
 
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
 from ..trace._trace import Trace
 
 
-def walk(trace: Trace, is_node: Callable[[Event], bool]) -> Iterator[tuple[bool, Event, int]]:
+def walk(trace: Trace, is_node: Callable[[AnyEvent], bool]) -> Iterator[tuple[bool, AnyEvent, int]]:
     """(entering, node, level) in time order: each node is entered, then its nested nodes are walked,
     then it is left.  Events that are not nodes are see-through: their nested nodes take their level."""
-    stack: list[tuple[Iterator[Event], Event | None, int]] = [(iter(trace.children(None)), None, 0)]
+    stack: list[tuple[Iterator[AnyEvent], AnyEvent | None, int]] = [(iter(trace.children(None)), None, 0)]
     while stack:
         children, owner, level = stack[-1]
         child = next(children, None)
@@ -31,9 +31,9 @@ def walk(trace: Trace, is_node: Callable[[Event], bool]) -> Iterator[tuple[bool,
             stack.append((iter(trace.children(child)), None, level))
 
 
-def node_children(trace: Trace, event: Event | None, is_node: Callable[[Event], bool]) -> list[Event]:
+def node_children(trace: Trace, event: AnyEvent | None, is_node: Callable[[AnyEvent], bool]) -> list[AnyEvent]:
     """The nodes directly below event (below nothing, for None), looking through events that are not."""
-    out: list[Event] = []
+    out: list[AnyEvent] = []
     stack = [iter(trace.children(event))]
     while stack:
         child = next(stack[-1], None)

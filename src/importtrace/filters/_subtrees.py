@@ -11,15 +11,20 @@ loaded, are separate: none contains another.  Nothing here touches the import sy
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import LoadEvent
 from ..trace._glob import matches
 from ..trace._trace import Trace
 from ._kinds import OWN, STDLIB, THIRD_PARTY, ModuleKinds, is_importtrace, is_program
 from ._structure import node_children, walk
 
+if TYPE_CHECKING:
+    from typing import TypeGuard
 
-def is_load(e: Event) -> bool:
+
+def is_load(e: AnyEvent) -> TypeGuard[LoadEvent]:
     """A load the tracer saw run (the nodes of the load tree); aliases and unobserved loads are not."""
     return e.kind == "load" and e.observed and e.alias is None
 
@@ -30,7 +35,7 @@ class Subtree:
 
     __slots__ = ("modules", "root", "time")
 
-    def __init__(self, root: Event, modules: int, time: int | None) -> None:
+    def __init__(self, root: AnyEvent, modules: int, time: int | None) -> None:
         self.root = root
         self.modules = modules
         self.time = time
@@ -85,15 +90,15 @@ class StartUp:
             self._sizes = sizes
         return self._sizes
 
-    def subtree(self, e: Event) -> Subtree:
+    def subtree(self, e: AnyEvent) -> Subtree:
         return Subtree(e, self.sizes().get(e.id, 0), self.time(e))
 
-    def time(self, e: Event) -> int | None:
+    def time(self, e: AnyEvent) -> int | None:
         """A load's time with its own search, as -X importtime counts it (None: unknown)."""
         if e.duration is None:
             return None
         extra = 0
-        if e.search is not None:
+        if (e.kind == "load" or e.kind == "reload") and e.search is not None:
             search = self.trace.event(e.search)
             if search is not None and search.duration is not None:
                 extra = search.duration
@@ -105,8 +110,10 @@ class StartUp:
         pattern instead), the first load of anything else on each path, with all it loaded: an
         installed package, the standard library, or another of the program's own packages.  In the
         order they began."""
-        found: list[Event] = []
-        stack: list[tuple[Event, str | None]] = [(e, None) for e in reversed(node_children(self.trace, None, is_load))]
+        found: list[AnyEvent] = []
+        stack: list[tuple[AnyEvent, str | None]] = [
+            (e, None) for e in reversed(node_children(self.trace, None, is_load))
+        ]
         while stack:
             e, package = stack.pop()
             if is_importtrace(e.name):
@@ -130,7 +137,7 @@ class StartUp:
         """The separate subtrees inside one: the first loads of other top-level packages under it
         (numpy inside pandas), in the order they began."""
         top = sub.root.name.partition(".")[0]
-        found: list[Event] = []
+        found: list[AnyEvent] = []
         stack = list(reversed(node_children(self.trace, sub.root, is_load)))
         while stack:
             e = stack.pop()
@@ -146,7 +153,7 @@ class StartUp:
 
     # --- the program's own code --------------------------------------------------------------------
 
-    def own_loads(self) -> list[Event]:
+    def own_loads(self) -> list[LoadEvent]:
         """The loads of the program's own modules (not the program's run itself), in order."""
         return [
             e
@@ -156,13 +163,13 @@ class StartUp:
 
     # --- circular imports ----------------------------------------------------------------------------
 
-    def cycle_scope(self, hit: Event, target: str) -> str:
+    def cycle_scope(self, hit: AnyEvent, target: str) -> str:
         """Whose circular import it is: OWN when the program's own code takes part, STDLIB when only the
         standard library does, else THIRD_PARTY (inside installed packages)."""
         return cycle_scope(self.kinds, hit, target)
 
 
-def cycle_scope(kinds: ModuleKinds, hit: Event, target: str) -> str:
+def cycle_scope(kinds: ModuleKinds, hit: AnyEvent, target: str) -> str:
     """OWN, STDLIB or THIRD_PARTY for a circular import (a pair from Trace.cycles())."""
     importer = hit.importer or ""
     if kinds.own(target) or (importer and kinds.own(importer)):

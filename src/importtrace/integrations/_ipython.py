@@ -31,7 +31,7 @@ from ..renderers import RenderError, render
 from ..run._options import UsageError as CommandUsageError
 from ..run._options import parser as command_parser
 from ..run._output import render_options, why_text, writable
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
 from ..trace._trace import Trace
 
 #: top-level packages whose own imports while running a cell are IPython's, not the cell's
@@ -267,7 +267,7 @@ def cell_only(trace: Trace) -> Trace:
     """The events of trace that the cell's code caused: without the imports IPython's own modules made
     while running it (and everything nested in them)."""
     dropped: set[int] = set()
-    kept: list[Event] = []
+    kept: list[AnyEvent] = []
     for e in trace.events:
         if (e.parent is not None and e.parent in dropped) or _machinery(e.importer):
             dropped.add(e.id)

@@ -4,8 +4,10 @@ for its kind.  Shared by the text formats; every string it returns is already es
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import HitEvent, LoadEvent, ReloadEvent, SearchEvent
 from ..trace._trace import Trace
 from ._text import EXTRA, PATH, TEXT, esc, plural, took
 
@@ -33,7 +35,7 @@ class Facts:
         self._cells: dict[str, object] = cells if isinstance(cells, dict) else {}
         self._main_name = _main_name(trace)
 
-    def cycle(self, e: Event) -> str | None:
+    def cycle(self, e: AnyEvent) -> str | None:
         """For a hit that closed a circular import: the module that was still initialising."""
         return self.cycles.get((e.where, e.name)) if self.cycles and e.kind == "hit" else None
 
@@ -64,20 +66,19 @@ class Facts:
             return self._main_name
         return importer
 
-    def status(self, e: Event) -> tuple[str, str] | None:
+    def status(self, e: AnyEvent) -> tuple[str, str] | None:
         """The word that must never be hidden (and its colour), or None for an event that went fine."""
-        kind = e.kind
         if e.error is not None:
             return "FAILED", "bad"
-        if kind == "search":
+        if e.kind == "search":
             if e.found is False:
                 return "NOT FOUND", "bad"
-        elif kind == "load":
+        elif e.kind == "load":
             if e.alias is not None:
                 return None  # another name for a module: nothing went wrong
             if not e.observed:
                 return "UNOBSERVED", "warn"
-        elif kind == "hit":
+        elif e.kind == "hit":
             if self.cycle(e) is not None:
                 return "CYCLE", "warn"
             if e.waited:
@@ -87,19 +88,18 @@ class Facts:
             return "UNFINISHED", "warn"
         return None
 
-    def details(self, e: Event, origin: bool = True) -> Parts:
+    def details(self, e: AnyEvent, origin: bool = True) -> Parts:
         """The fact that matters for the event's kind; origin=False leaves out a load's file (shown on
         the line of its search just before)."""
-        kind = e.kind
-        if kind == "search":
+        if e.kind == "search":
             return self._search(e)
-        if kind == "load":
+        if e.kind == "load":
             return self._load(e, origin)
-        if kind == "hit":
+        if e.kind == "hit":
             return self._hit([e])
         return self._reload(e)
 
-    def _search(self, e: Event) -> Parts:
+    def _search(self, e: SearchEvent) -> Parts:
         parts: Parts = []
         if e.reason in _REASONS:
             parts.append((_REASONS[e.reason or ""] + ", ", TEXT))
@@ -123,7 +123,7 @@ class Facts:
             parts.append(("; finders ahead of importtrace's: %s" % esc(", ".join(e.ahead)), EXTRA))
         return parts
 
-    def _load(self, e: Event, origin: bool) -> Parts:
+    def _load(self, e: LoadEvent, origin: bool) -> Parts:
         parts: Parts = []
         if e.alias is not None:
             if e.alias.startswith("<"):
@@ -144,7 +144,7 @@ class Facts:
         parts.append((esc(e.module_type or "unknown"), TEXT))
         if e.self_duration is not None and e.self_duration != e.duration:
             parts.append((", self %s" % took(e.self_duration), TEXT))
-        bytecode = getattr(e, "bytecode", None)  # recorded only in the recorder's details mode
+        bytecode = e.bytecode  # recorded only in the recorder's details mode
         if bytecode:
             parts.append((", " + _BYTECODE.get(bytecode, esc(str(bytecode))), TEXT))
         if e.lazy:
@@ -156,7 +156,7 @@ class Facts:
             parts.append((self.path(e.origin), PATH))
         return parts
 
-    def _hit(self, hits: list[Event]) -> Parts:
+    def _hit(self, hits: Sequence[HitEvent]) -> Parts:
         first = hits[0]
         parts: Parts = [(self.statement(hits), TEXT)]
         missing = sorted({m for h in hits for m in h.missing or ()}) if first.partial else None
@@ -172,11 +172,11 @@ class Facts:
             parts.append(("; waited for another thread loading it", EXTRA))
         return parts
 
-    def hits(self, hits: list[Event]) -> Parts:
+    def hits(self, hits: Sequence[HitEvent]) -> Parts:
         """Details of consecutive hits on one module from one file, told as one."""
         return self._hit(hits)
 
-    def _reload(self, e: Event) -> Parts:
+    def _reload(self, e: ReloadEvent) -> Parts:
         parts: Parts = []
         if e.error is not None:
             parts.append((self.error(e), TEXT))
@@ -189,13 +189,12 @@ class Facts:
                 if names
             ]
             parts.append((esc("; ".join(changes)) if changes else "nothing added, removed or rebound", TEXT))
-        stale = getattr(e, "stale", None)
-        if stale:
-            parts.append(("; old objects still bound in %s" % esc(", ".join(stale)), TEXT))
+        if e.stale:
+            parts.append(("; old objects still bound in %s" % esc(", ".join(e.stale)), TEXT))
         parts.extend(self.asked(e, "; reloaded by "))
         return parts
 
-    def asked(self, e: Event, lead: str = "; asked by ", lines: list[int | None] | None = None) -> Parts:
+    def asked(self, e: AnyEvent, lead: str = "; asked by ", lines: list[int | None] | None = None) -> Parts:
         """'; asked by IMPORTER at FILE:LINE' (more lines for folded hits)."""
         if e.importer is None and e.where is None:
             return []
@@ -212,12 +211,12 @@ class Facts:
             parts.append((at, PATH))
         return parts
 
-    def error(self, e: Event) -> str:
+    def error(self, e: AnyEvent) -> str:
         error = e.error or {}
         kind, message = error.get("type", "Error"), error.get("message", "")
         return esc("%s: %s" % (kind, message) if message else kind)
 
-    def statement(self, hits: list[Event]) -> str:
+    def statement(self, hits: Sequence[HitEvent]) -> str:
         """The import statement (or call) the hits came from, as the program wrote it where we can tell."""
         e = hits[0]
         name = e.name

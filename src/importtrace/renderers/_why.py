@@ -7,7 +7,7 @@ import linecache
 import os
 from typing import Callable
 
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
 from ..trace._trace import Trace
 from ..trace._units import ms
 from ._text import esc
@@ -57,11 +57,12 @@ def why_text(trace: Trace, module: str) -> str:
         where_width = min(60, max(len(esc(r[1])) for r in rows)) if rows else 0
         for importer, where, statement in rows:
             lines.append("  %-*s  %-*s  %s" % (width, esc(importer), where_width, esc(where), statement))
-        last = chain[-1]
-        lines.append(
-            "  %-*s  loaded from %s (%s, %s)"
-            % (width, esc(last.name), esc(short(last.origin or "?")), last.module_type or "?", _ms(last.duration))
-        )
+        last = chain[-1]  # the module's own load
+        if last.kind == "load":
+            lines.append(
+                "  %-*s  loaded from %s (%s, %s)"
+                % (width, esc(last.name), esc(short(last.origin or "?")), last.module_type or "?", _ms(last.duration))
+            )
     elif preloaded:
         lines.append("%s %s, so importing it only fetched it from sys.modules" % (esc(module), _PRELOADED))
     else:
@@ -87,7 +88,7 @@ def why_text(trace: Trace, module: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _describe(e: Event, module: str, circular: bool, short: Callable[[str], str]) -> str:
+def _describe(e: AnyEvent, module: str, circular: bool, short: Callable[[str], str]) -> str:
     who = "by %s at %s" % (esc(e.importer or "?"), esc(short(e.where or "?")))
     if e.name != module:  # `from pkg import sub`: a hit on pkg that asked for pkg.sub
         who = "(from %s import %s) %s" % (esc(e.name), esc(module.rpartition(".")[2]), who)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..trace._event import KIND_FIELDS, Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import KIND_FIELDS
 from ..trace._trace import Trace
 
 _PID = 1  # a trace without process ids (a version 1 trace file)
@@ -109,14 +110,14 @@ def _child_name(pid: int, entry: dict[str, Any]) -> str:
     return "%s (%s)" % (text, how.get(str(entry.get("how")), "process")) if entry else text
 
 
-def _event(e: Event, end: int, pid: int) -> dict[str, Any]:
+def _event(e: AnyEvent, end: int, pid: int) -> dict[str, Any]:
     kind = e.kind
     args: dict[str, Any] = {}
     for field in _ARGS.get(kind, _COMMON_ARGS):
         value = getattr(e, field)
         if (value is not None and value is not False and value != []) or field in _ALWAYS:
             args[field] = value
-    if e.self_duration is not None:
+    if (e.kind == "load" or e.kind == "reload") and e.self_duration is not None:
         args["self_duration"] = e.self_duration / 1000  # microseconds, like ts and dur
     row: dict[str, Any] = {
         "name": e.name if kind == "load" else "%s %s" % (kind, e.name),
@@ -128,7 +129,7 @@ def _event(e: Event, end: int, pid: int) -> dict[str, Any]:
     }
     if e.failed:
         row["cname"] = "terrible"
-    if kind in ("hit", "reload") or (kind == "load" and not e.observed):
+    if kind in ("hit", "reload") or (e.kind == "load" and not e.observed):
         row["ph"] = "i"
         row["s"] = "t"
         if kind == "reload" and e.duration is not None:

@@ -19,7 +19,8 @@ from typing import Any
 from ..filters._filters import nesting
 from ..filters._kinds import OWN, ModuleKinds
 from ..filters._subtrees import cycle_scope
-from ..trace._event import KINDS, Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import KINDS
 from ..trace._trace import Trace
 from ._describe import Facts, counts
 from ._text import esc, ms, plural, took
@@ -33,7 +34,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     kind_index = {k: i for i, k in enumerate(KINDS)}
     theirs = 0  # circular imports inside installed packages or the standard library
 
-    def problem(e: Event, status: tuple[str, str] | None) -> bool:
+    def problem(e: AnyEvent, status: tuple[str, str] | None) -> bool:
         nonlocal theirs
         target = facts.cycle(e)
         if target is not None and cycle_scope(kinds, e, target) != OWN:

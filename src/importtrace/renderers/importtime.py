@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..filters._structure import walk
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
 from ..trace._trace import Trace
 from ._text import esc
 
@@ -35,14 +35,14 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
             if search is not None and search.duration is not None:
                 extra = search.duration
         duration = e.duration or 0
-        own = e.self_duration if e.self_duration is not None else duration
+        own = e.self_duration if e.kind == "load" and e.self_duration is not None else duration
         out.append(
             "import time: %9d | %10d | %s%s" % (_us(own + extra), _us(duration + extra), "  " * level, _name(e.name))
         )
     return "\n".join(out) + "\n"
 
 
-def _timed(e: Event) -> bool:
+def _timed(e: AnyEvent) -> bool:
     if e.duration is None:
         return False
     if e.kind == "load":

@@ -13,7 +13,8 @@ import re
 from typing import Any
 
 from ..filters._structure import walk
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import HitEvent, SearchEvent
 from ..trace._trace import Trace
 from ._describe import cycles
 from ._text import esc, plural, took
@@ -42,24 +43,24 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     loops = cycles(trace)
     for entering, e, _level in walk(trace, lambda e: True):
         kind = e.kind
-        unobserved = kind == "load" and not e.observed
+        unobserved = e.kind == "load" and not e.observed
         src = "" if unobserved else actor(_asker(trace, e))
         dst = actor(e.name)
         if entering:
-            if kind == "search":
+            if e.kind == "search":
                 arrow = "-x" if e.failed else "-)"
                 body.append("    %s%s%s: %s" % (src, arrow, dst, _text(_search_label(e))))
-            elif kind == "hit":
+            elif e.kind == "hit":
                 body.append("    %s-->>%s: %s" % (src, dst, _text(_hit_label(e, loops.get((e.where, e.name))))))
             elif unobserved:
                 body.append("    Note over %s: %s" % (dst, _text("loaded out of the tracer's sight (unobserved)")))
             else:
                 body.append(
                     "    %s->>%s: %s"
-                    % (src, dst, _text(kind if kind == "reload" else "load (%s)" % (e.module_type or "?")))
+                    % (src, dst, _text("load (%s)" % (e.module_type or "?") if e.kind == "load" else kind))
                 )
                 body.append("    activate %s" % dst)
-        elif kind in ("load", "reload") and e.observed:
+        elif kind == "reload" or (e.kind == "load" and e.observed):
             if e.error is not None:
                 label = "FAILED: %s" % (e.error.get("type") or "error")
                 body.append("    %s--x%s: %s" % (dst, src, _text(label)))
@@ -81,7 +82,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     return text
 
 
-def _asker(trace: Trace, e: Event) -> str:
+def _asker(trace: Trace, e: AnyEvent) -> str:
     """Who the arrow starts from: the importing module, else the module whose load it happened in,
     else the interpreter (``python``), which runs the program's ``__main__``."""
     if e.importer:
@@ -90,7 +91,7 @@ def _asker(trace: Trace, e: Event) -> str:
     return parent.name if parent is not None else "python"
 
 
-def _search_label(e: Event) -> str:
+def _search_label(e: SearchEvent) -> str:
     if e.error is not None:
         return "search FAILED: %s" % (e.error.get("type") or "error")
     if e.found is False:
@@ -99,7 +100,7 @@ def _search_label(e: Event) -> str:
     return label + (" (%s)" % e.reason if e.reason and e.reason != "import" else "")
 
 
-def _hit_label(e: Event, cycle: str | None) -> str:
+def _hit_label(e: HitEvent, cycle: str | None) -> str:
     label = "hit" + (" x%d" % e.count if e.count > 1 else "")
     if cycle is not None:
         label += " CYCLE (%s still initialising)" % cycle

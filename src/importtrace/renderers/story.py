@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import LoadEvent
 from ..trace._trace import Trace
 from ._describe import Facts, counts
 from ._text import esc, ms, paint
@@ -58,7 +59,7 @@ class _Teller:
         self.color = color
         self.lines: list[str] = []
 
-    def tell(self, groups: list[list[Event]]) -> None:
+    def tell(self, groups: list[list[AnyEvent]]) -> None:
         """Every group and the groups nested in its loads, depth first: iteratively, so that a trace nested
         deeper than the recursion limit is told too."""
         stack: list[Iterator[Step]] = [iter([("group", g, 0) for g in groups])]
@@ -73,7 +74,7 @@ class _Teller:
             else:
                 self.notes(step[1], step[2])
 
-    def steps(self, group: list[Event], column: int) -> Iterator[Step]:
+    def steps(self, group: list[AnyEvent], column: int) -> Iterator[Step]:
         """What to write for one statement, in order: its heading, the notes of each event (a load's
         nested statements right after its notes), what it bound.  A generator: the notes are made in
         the order they are written, so a concept is explained in full where it first shows."""
@@ -89,17 +90,20 @@ class _Teller:
         i = 0
         while i < len(group):
             e = group[i]
-            line = [e]
+            line: list[AnyEvent] = [e]
             if e.kind == "hit":
-                while i + len(line) < len(group) and _same_place(e, group[i + len(line)]):
-                    line.append(group[i + len(line)])
+                while i + len(line) < len(group):
+                    other = group[i + len(line)]
+                    if other.kind != "hit" or not _same_place(e, other):
+                        break
+                    line.append(other)
             i += len(line)
             children = self.trace.children(e) if e.kind in ("load", "reload") else []
             search = self.trace.event(e.search) if e.kind == "reload" and e.search is not None else None
             if search is not None and search in children:  # a reload's own search: told as part of it
                 children = [c for c in children if c is not search]
                 yield "notes", self.explainer.notes([search]), column + _STEP
-            if e.kind == "hit" and e.via == "__import__" and any(x.reason == "probe" for x in group):
+            if e.kind == "hit" and e.via == "__import__" and any(map(_is_probe, group)):
                 notes = [Note("find_spec imports the parent package first: %s, already in sys.modules" % esc(e.name))]
             else:
                 notes = self.explainer.notes(line)
@@ -109,7 +113,7 @@ class _Teller:
                 yield "group", inner, column + 2 * _STEP
         yield "notes", list(dict.fromkeys(bindings)), column + _STEP
 
-    def main_heading(self, e: Event) -> str:
+    def main_heading(self, e: LoadEvent) -> str:
         program = self.trace.header.get("program")
         mode = program.get("mode") if isinstance(program, dict) else None
         target = program.get("target") if isinstance(program, dict) else None
@@ -121,16 +125,16 @@ class _Teller:
             return self.facts.path(e.origin)
         return "__main__"
 
-    def statement_heading(self, group: list[Event]) -> str:
+    def statement_heading(self, group: list[AnyEvent]) -> str:
         first = group[0]
         if first.importer == "runpy":
             place = "runpy, which runs python -m"
         else:
             place = self.facts.place(first.where) if first.where else "Python's import system itself"
-        said = next((e.statement for e in group if e.statement), None)
+        said = next((s for s in map(_said, group) if s), None)
         if said is not None:
             return "%s: %s" % (place, esc(said))
-        probe = next((e for e in group if e.kind == "search" and e.reason == "probe"), None)
+        probe = next(filter(_is_probe, group), None)
         if probe is not None:
             return "%s: importlib.util.find_spec(%s)" % (place, esc(repr(probe.name)))
         hits = [e for e in group if e.kind == "hit"]
@@ -154,10 +158,10 @@ class _Teller:
             self.lines.extend(wrapped)
 
 
-def _groups(events: list[Event]) -> list[list[Event]]:
+def _groups(events: list[AnyEvent]) -> list[list[AnyEvent]]:
     """Consecutive events that one statement caused: the same place, importer and thread.  Events that no
     code of the program asked for (the import system's own) each stand alone."""
-    groups: list[list[Event]] = []
+    groups: list[list[AnyEvent]] = []
     for e in events:
         last = groups[-1][-1] if groups else None
         if (
@@ -175,11 +179,21 @@ def _groups(events: list[Event]) -> list[list[Event]]:
     return groups
 
 
-def _new_statement(group: list[Event], e: Event) -> bool:
+def _said(e: AnyEvent) -> str | None:
+    """The statement's text as the program wrote it, recorded on searches and hits (--explain)."""
+    return e.statement if e.kind == "search" or e.kind == "hit" else None
+
+
+def _is_probe(e: AnyEvent) -> bool:
+    """A search importlib.util.find_spec made (no import statement)."""
+    return e.kind == "search" and e.reason == "probe"
+
+
+def _new_statement(group: list[AnyEvent], e: AnyEvent) -> bool:
     """Whether e, at the same place as group, begins another statement there (a loop running the same
     line again, or two statements on one line): a second recorded statement text, or a second hit."""
-    said = next((x.statement for x in group if x.statement), None)
-    if e.statement and said and e.statement != said:
+    said, own = next((s for s in map(_said, group) if s), None), _said(e)
+    if own and said and own != said:
         return True
     if e.kind == "reload" or any(x.kind == "reload" for x in group):
         return True  # importlib.reload() is a statement of its own

@@ -14,7 +14,8 @@ from typing import Any
 from ..filters._kinds import OWN, STDLIB, THIRD_PARTY
 from ..filters._subtrees import StartUp
 from ..rules._assertions import import_time
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import HitEvent
 from ..trace._trace import Trace
 from ._describe import Facts
 from ._text import esc, keep_head, paint, plural, took
@@ -145,7 +146,7 @@ def _slowest(out: Lines, start: StartUp, facts: Facts) -> None:
                 out.add("  %*s  of which %s%s" % (time_w, "", named, more), "dim")
 
 
-def _asked(e: Event, facts: Facts) -> str:
+def _asked(e: AnyEvent, facts: Facts) -> str:
     """'mycli/cli.py:4 (mycli.cli)': where the load was asked for, and by which module (a file of an
     installed package from its package directory on: 'requests/adapters.py:63')."""
     where = _installed_tail(facts.path(e.where)) if e.where else ""
@@ -211,7 +212,7 @@ def _failed(out: Lines, trace: Trace, start: StartUp, facts: Facts) -> None:
 
 
 def _cycles(out: Lines, trace: Trace, start: StartUp, facts: Facts) -> None:
-    mine: list[tuple[Event, str]] = []
+    mine: list[tuple[HitEvent, str]] = []
     theirs: dict[str, int] = {}
     for hit, target in trace.cycles():
         scope = start.cycle_scope(hit, target)

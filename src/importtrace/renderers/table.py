@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ..trace._event import Event
+from ..trace._event import LoadEvent
 from ..trace._trace import Trace
 from ._describe import Facts
 from ._text import esc, keep_head, keep_tail, ms, paint
@@ -91,7 +91,7 @@ def _sections(trace: Trace, facts: Facts, top: int) -> list[Section]:
     loads = [e for e in events if e.kind == "load" and e.duration is not None]
     times = {e.id: _times(trace, e) for e in loads}
 
-    def load_row(e: Event) -> Row:
+    def load_row(e: LoadEvent) -> Row:
         own, cumul = times[e.id]
         return [esc(e.name), ms(own), ms(cumul), esc(e.module_type or ""), esc(e.importer or "")]
 
@@ -159,7 +159,7 @@ def _sections(trace: Trace, facts: Facts, top: int) -> list[Section]:
     cycle_rows: list[Row] = []
     for e in events:
         target = facts.cycle(e)
-        if target is not None and (e.where, e.name) not in seen_places:
+        if target is not None and e.kind == "hit" and (e.where, e.name) not in seen_places:
             seen_places.add((e.where, e.name))
             cells = [esc(target), esc(e.name), esc(", ".join(e.missing or ())), esc(e.importer or "")]
             cycle_rows.append([*cells, facts.path(e.where or "")])
@@ -253,7 +253,7 @@ def _exclusive(trace: Trace) -> dict[int, int]:
     return {i: max(0, t) for i, t in own.items()}
 
 
-def _times(trace: Trace, e: Event) -> tuple[int, int]:
+def _times(trace: Trace, e: LoadEvent) -> tuple[int, int]:
     """(self, cumulative) ns of a finished load, its own search included."""
     extra = 0
     if e.search is not None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..filters._filters import nesting
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import HitEvent
 from ..trace._trace import Trace
 from ._describe import Facts, counts
 from ._text import esc, fit, heading, keep_tail, ms, paint, plural, took
@@ -57,27 +58,33 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     i, n = 0, len(events)
     while i < n:
         e = events[i]
-        group = [e]
+        group: list[AnyEvent] = [e]
+        hits: list[HitEvent] = []  # consecutive hits from one place, told as one line
         if e.kind == "hit":
+            hits.append(e)
             j = i + 1
-            while j < n and events[j].kind == "hit" and _same_place(e, events[j]):
-                group.append(events[j])
+            while j < n:
+                other = events[j]
+                if other.kind != "hit" or not _same_place(e, other):
+                    break
+                hits.append(other)
+                group.append(other)
                 j += 1
             i = j
         else:
             i += 1
         kind = e.kind
         status = facts.status(e)
-        if len(group) > 1:
-            details = facts.hits(group)
-            durations = [h.duration for h in group]
+        if len(hits) > 1:
+            details = facts.hits(hits)
+            durations = [h.duration for h in hits]
             duration: int | None = None if None in durations else sum(d for d in durations if d is not None)
-            count = sum(h.count for h in group)
+            count = sum(h.count for h in hits)
         else:
-            details = facts.details(e, origin=not (kind == "load" and e.search == shown_search))
+            details = facts.details(e, origin=not (e.kind == "load" and e.search == shown_search))
             duration = e.duration
-            count = e.count if kind == "hit" else 1
-        shown_search = e.id if kind == "search" and e.found and e.origin else None
+            count = e.count if e.kind == "hit" else 1
+        shown_search = e.id if e.kind == "search" and e.found and e.origin else None
 
         level = levels[e.id]
         indent = "  " * level
@@ -173,12 +180,11 @@ def _wrap(text: str, column: int, width: int | None, hang: int = 0) -> list[str]
     ) or [" " * column]
 
 
-def _same_place(first: Event, e: Event) -> bool:
+def _same_place(first: HitEvent, e: HitEvent) -> bool:
     """Whether hit e tells the same story as first: same module, asker, file, thread and nesting.
     Hits on a half-initialised module are never folded: which statement met it matters."""
     return (
-        e.kind == "hit"
-        and not e.partial
+        not e.partial
         and e.name == first.name
         and e.parent == first.parent
         and e.importer == first.importer

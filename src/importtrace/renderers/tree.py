@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..filters._structure import node_children
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
 from ..trace._trace import Trace
 from ._describe import Facts, Parts
 from ._text import EXTRA, PATH, TEXT, esc, fit, heading, ms, paint, plural
@@ -92,7 +92,9 @@ def _preamble(explainer: Explainer, width: int | None, color: bool) -> list[str]
     return lines
 
 
-def _tree_notes(explainer: Explainer, trace: Trace, e: Event, lead: str, width: int | None, color: bool) -> list[str]:
+def _tree_notes(
+    explainer: Explainer, trace: Trace, e: AnyEvent, lead: str, width: int | None, color: bool
+) -> list[str]:
     """The notes of a node, under it: a load's with its search's first."""
     notes = []
     if e.kind == "load" and e.search is not None:
@@ -109,19 +111,19 @@ def _tree_notes(explainer: Explainer, trace: Trace, e: Event, lead: str, width: 
     return lines
 
 
-def _walk(trace: Trace, facts: Facts) -> Iterator[tuple[Event, str, str, bool]]:
+def _walk(trace: Trace, facts: Facts) -> Iterator[tuple[AnyEvent, str, str, bool]]:
     """Pre-order (the order things began): each node with the guide drawn before its name, the lead of
     the lines below it, and whether nodes follow under it."""
 
-    def is_node(e: Event) -> bool:
+    def is_node(e: AnyEvent) -> bool:
         kind = e.kind
         if kind in ("load", "reload"):
             return True
         if kind == "search":
             return e.failed
-        return e.waited or facts.cycle(e) is not None
+        return e.kind == "hit" and (e.waited or facts.cycle(e) is not None)
 
-    stack: list[tuple[list[Event], int, str]] = [(node_children(trace, None, is_node), 0, "")]
+    stack: list[tuple[list[AnyEvent], int, str]] = [(node_children(trace, None, is_node), 0, "")]
     while stack:
         nodes, i, lead = stack.pop()
         if i >= len(nodes):
@@ -137,7 +139,7 @@ def _walk(trace: Trace, facts: Facts) -> Iterator[tuple[Event, str, str, bool]]:
             stack.append((below, 0, inner))
 
 
-def _times(trace: Trace, e: Event) -> tuple[int | None, int | None]:
+def _times(trace: Trace, e: AnyEvent) -> tuple[int | None, int | None]:
     """(self, cumulative) nanoseconds of a node; a load's own search counts in both."""
     if e.kind == "hit":
         return None, None
@@ -154,7 +156,7 @@ def _times(trace: Trace, e: Event) -> tuple[int | None, int | None]:
     return own + extra, e.duration + extra
 
 
-def _details(facts: Facts, e: Event, hits: dict[str, int]) -> Parts:
+def _details(facts: Facts, e: AnyEvent, hits: dict[str, int]) -> Parts:
     if e.kind == "hit":
         return [("cache hit: ", TEXT), *facts.details(e)]
     if e.kind != "load":

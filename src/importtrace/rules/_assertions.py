@@ -8,7 +8,8 @@ it while a trace records adds nothing but importtrace's own module (which the he
 """
 
 from ..filters._kinds import OWN, STDLIB, THIRD_PARTY, ModuleKinds, is_importtrace, is_program
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import HitEvent
 from ..trace._glob import matches
 from ..trace._trace import Trace
 from ._chains import Finding, _how, _unobserved, chain_links, unobserved_loads
@@ -119,7 +120,7 @@ def as_trace(obj: "TraceLike") -> Trace:
     return trace
 
 
-def offending(trace: Trace, pattern: str, kinds: "tuple[str, ...]") -> "list[Event]":
+def offending(trace: Trace, pattern: str, kinds: "tuple[str, ...]") -> "list[AnyEvent]":
     """Events of the given kinds about modules matching pattern, in the order they began."""
     return [e for e in trace.events if e.kind in kinds and not is_importtrace(e.name) and matches(e.name, pattern)]
 
@@ -213,7 +214,7 @@ def cycles(
     stdlib: bool = False,
     third_party: bool = False,
     own_code: "Optional[bool]" = None,
-) -> "list[tuple[Event, str]]":
+) -> "list[tuple[HitEvent, str]]":
     """Trace.cycles() without importtrace's own, scoped as ``assert_no_cycles`` says.  ``own_code``
     (default: when no pattern is given) counts the program's own cycles; ``pattern`` adds those a
     matching module takes part in."""
@@ -250,7 +251,9 @@ def cycle_findings(
     return [cycle_finding(trace, hit, target) for hit, target in cycles(trace, pattern, stdlib, third_party, own_code)]
 
 
-def cycle_finding(trace: Trace, hit: Event, target: str, unobserved: "Optional[dict[str, Event]]" = None) -> Finding:
+def cycle_finding(
+    trace: Trace, hit: HitEvent, target: str, unobserved: "Optional[dict[str, AnyEvent]]" = None
+) -> Finding:
     """One circular import (a pair from Trace.cycles()) and the chain of imports that closed it."""
     importer = hit.importer or "?"
     headline = f"circular import: {importer} imported {target} while {target} was still initialising"
@@ -280,7 +283,7 @@ def _patterns(patterns: "Iterable[str]") -> "list[str]":
     return out
 
 
-def _imported_events(trace: Trace, pattern: str) -> "list[Event]":
+def _imported_events(trace: Trace, pattern: str) -> "list[AnyEvent]":
     return [e for e in offending(trace, pattern, IMPORTED) if e.kind == "hit" or e.error is None]
 
 

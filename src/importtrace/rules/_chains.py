@@ -10,7 +10,8 @@ Like the assertions, this imports only what the interpreter has at start-up.
 import os
 
 from ..filters._kinds import is_program
-from ..trace._event import Event
+from ..trace._anyevent import AnyEvent
+from ..trace._event import LoadEvent
 from ..trace._trace import Trace
 
 TYPE_CHECKING = False
@@ -52,7 +53,7 @@ class Finding:
 
 
 def chain_links(
-    trace: Trace, event: Event, target: "Optional[str]" = None, unobserved: "Optional[dict[str, Event]]" = None
+    trace: Trace, event: AnyEvent, target: "Optional[str]" = None, unobserved: "Optional[dict[str, AnyEvent]]" = None
 ) -> "list[str]":
     """``['app/cli.py:3 imported app.report', 'app/report.py:1 imported pandas']``: each import
     statement from the outermost one down to event (whose module may be named as ``target``).
@@ -70,7 +71,7 @@ def chain_links(
     return links
 
 
-def _how(e: Event) -> str:
+def _how(e: AnyEvent) -> str:
     """What kind of event made the module count, as a parenthesis (empty for a plain load)."""
     if e.kind == "hit":
         return " (from the cache: it was already in sys.modules)"
@@ -85,7 +86,7 @@ def _how(e: Event) -> str:
     return ""
 
 
-def _link(e: Event, target: "Optional[str]" = None) -> str:
+def _link(e: AnyEvent, target: "Optional[str]" = None) -> str:
     name = e.name
     if e.kind == "load" and not e.observed:
         return f"{name} {_unobserved(e)}"
@@ -104,12 +105,12 @@ def _link(e: Event, target: "Optional[str]" = None) -> str:
     return text
 
 
-def _unobserved(e: Event) -> str:
+def _unobserved(e: LoadEvent) -> str:
     by = f"{e.loader}, " if e.loader else ""
     return f"loaded by {by}a finder ahead of importtrace's (unobserved: who imported it is unknown)"
 
 
-def _place(e: Event) -> str:
+def _place(e: AnyEvent) -> str:
     """``app/cli.py:3`` (relative to the working directory when inside it), else the importer's name."""
     if e.importer == "runpy" and e.file and e.file.endswith(("<frozen runpy>", "runpy.py")):
         return "runpy (python -m)"  # runpy imports the package of the module it runs
@@ -129,7 +130,7 @@ def _short(where: str) -> str:
     return where[len(prefix) :] if where.startswith(prefix) else where
 
 
-def _origin_note(trace: Trace, head: Event, unobserved: "Optional[dict[str, Event]]" = None) -> "Optional[str]":
+def _origin_note(trace: Trace, head: AnyEvent, unobserved: "Optional[dict[str, AnyEvent]]" = None) -> "Optional[str]":
     """When the outermost statement's own module was loaded unobserved, say so: the chain stops there."""
     importer = head.importer
     if not importer or importer == head.name:
@@ -138,9 +139,9 @@ def _origin_note(trace: Trace, head: Event, unobserved: "Optional[dict[str, Even
     return None if load is None else _link(load)
 
 
-def unobserved_loads(trace: Trace) -> "dict[str, Event]":
+def unobserved_loads(trace: Trace) -> "dict[str, AnyEvent]":
     """Module name -> its first load by a finder ahead of importtrace's (which chains stop at)."""
-    found: "dict[str, Event]" = {}
+    found: "dict[str, AnyEvent]" = {}
     for e in trace.events:
         if e.kind == "load" and not e.observed and e.name not in found:
             found[e.name] = e

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from ..filters._kinds import is_importtrace, is_program
-from ..trace._event import Event, TraceFileError
+from ..trace._anyevent import AnyEvent
+from ..trace._event import LoadEvent, TraceFileError
 from ..trace._trace import Trace
 from ._assertions import as_trace, cycle_finding, import_time
 from ._chains import chain_links, unobserved_loads
@@ -64,7 +65,7 @@ class _Run:
 
     def __init__(self, trace: Trace) -> None:
         self.trace = trace
-        loads: dict[str, Event] = {}
+        loads: dict[str, LoadEvent] = {}
         for e in trace.events:
             if e.kind == "load" and e.error is None and e.name not in loads and not is_importtrace(e.name):
                 loads[e.name] = e
@@ -72,7 +73,7 @@ class _Run:
         self.time = import_time(trace)
         self.unobserved = unobserved_loads(trace)
 
-    def chain(self, event: Event, target: str | None = None) -> list[str]:
+    def chain(self, event: AnyEvent, target: str | None = None) -> list[str]:
         return chain_links(self.trace, event, target, self.unobserved)
 
 
@@ -84,7 +85,7 @@ class _Side:
         from ..filters._filters import stdlib_test
 
         self.runs = [_Run(t) for t in traces]
-        self.first: dict[str, tuple[_Run, Event]] = {}
+        self.first: dict[str, tuple[_Run, LoadEvent]] = {}
         for run in self.runs:
             for name, event in run.loads.items():
                 if name not in self.first:
@@ -274,7 +275,7 @@ def _subtrees(old: _Side, new: _Side, groups: list[_Unit], total: TimeChange, to
         return []
     floor = MATERIAL * max(total.before, total.after)
     units = [*groups, *((name, [name], new, []) for name in new.first if name in old.first)]
-    candidates: dict[str, tuple[TimeChange, Event, _Side]] = {}
+    candidates: dict[str, tuple[TimeChange, LoadEvent, _Side]] = {}
     for label, roots, side, chain in units:
         run, event = side.first[roots[0]]
         before, after = old.load_times(roots), new.load_times(roots)

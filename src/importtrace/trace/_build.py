@@ -6,14 +6,17 @@ PYTEST_DONT_REWRITE
 Module-level imports are limited to what the interpreter has at start-up (see ``_trace``).
 """
 
-from ._event import _CLASSES, _DEFAULTS, COMMON_FIELDS, KIND_FIELDS, Event
+from ._event import _CLASSES, _DEFAULTS, COMMON_FIELDS, KIND_FIELDS, HitEvent, LoadEvent, ReloadEvent, SearchEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Optional
+    from collections.abc import Sequence
+    from typing import Any, Optional, Union
+
+    from ._anyevent import AnyEvent
 
 
-def _fill_self_durations(events: "list[Event]") -> None:
+def _fill_self_durations(events: "Sequence[AnyEvent]") -> None:
     """Self time of loads and reloads: their duration minus their nested searches, loads and reloads.
     A value already present is kept: a filtered trace keeps the self time of the full one."""
     nested: "dict[int, int]" = {}
@@ -21,7 +24,7 @@ def _fill_self_durations(events: "list[Event]") -> None:
         if e.kind != "hit" and e.parent is not None and e.duration is not None:
             nested[e.parent] = nested.get(e.parent, 0) + e.duration
     for e in events:
-        if e.kind in ("load", "reload") and e.self_duration is None and e.duration is not None:
+        if (e.kind == "load" or e.kind == "reload") and e.self_duration is None and e.duration is not None:
             e.self_duration = max(0, e.duration - nested.get(e.id, 0))
 
 
@@ -30,31 +33,30 @@ def build(
     t0: int,
     asked: "Optional[dict[int, tuple[Any, Any]]]" = None,
     pid: "Optional[int]" = None,
-) -> "list[Event]":
+) -> "list[AnyEvent]":
     """Events from portable records (see importtrace.record._layout), all of process ``pid``.  ``asked`` maps
     search ids to their (where, importer), which a load takes from its search: pass the same dict to
     build in pieces."""
     if not records:
         return []
     new = object.__new__
-    out: "list[Event]" = []
+    out: "list[AnyEvent]" = []
     append = out.append
     if asked is None:
         asked = {}
+    e: "AnyEvent"
     for r in records:
         kind = r[0]
-        e = new(_CLASSES[kind])
-        e.id, e.kind, e.parent, e.thread, e.name, e.importer = r[1], kind, r[2], r[3], r[6], r[9]
-        e.where = None if r[7] is None else "%s:%d" % (r[7], r[8])
-        e.start = r[4] - t0
-        e.duration = None if r[5] is None else r[5] - r[4]
-        e.pid = pid
+        where = None if r[7] is None else "%s:%d" % (r[7], r[8])
+        importer = r[9]
         if kind == "hit":
+            e = new(HitEvent)
             e.fromlist, e.level, e.via, e.partial, e.waited = list(r[10]), r[11], r[12], r[13], r[14]
             e.missing = None if r[15] is None else list(r[15])
             e.count, e.error = r[16], _error(r[17])
             _hit_details(e, r[18])
         elif kind == "search":
+            e = new(SearchEvent)
             e.reason, e.finder, e.found, e.origin, e.loader = r[10], r[12], r[13], r[14], r[15]
             e.path = None if r[11] is None else list(r[11])
             e.package, e.namespace, e.error = r[16], r[17], _error(r[18])
@@ -62,40 +64,46 @@ def build(
             details = r[20] or {}
             e.shadows, e.sys_path = details.get("shadows"), _list(details.get("sys_path"))
             e.namespace_path, e.statement = _list(details.get("namespace_path")), details.get("statement")
-            asked[e.id] = e.where, e.importer
+            asked[r[1]] = where, importer
         elif kind == "load":
+            e = new(LoadEvent)
             e.search, e.origin, e.loader, e.module_type = r[10], r[11], r[12], r[13]
             e.replaced, e.namespace, e.lazy, e.observed, e.error = r[14], r[15], r[16], r[17], _error(r[18])
             _load_details(e, r[19])
             e.alias = r[20]
             e.unfinished = r[5] is None and r[17]
-            if e.search is not None and e.where is None and e.importer is None:
-                e.where, e.importer = asked.get(e.search, (None, None))
+            if e.search is not None and where is None and importer is None:
+                where, importer = asked.get(e.search, (None, None))
             e.self_duration = None
         else:
+            e = new(ReloadEvent)
             e.search, e.error = r[10], _error(r[11])
             e.added, e.removed, e.rebound, e.unchanged, e.stale = (list(x or ()) for x in r[12:17])
             _load_details(e, r[17])
             e.self_duration = None
+        e.id, e.kind, e.parent, e.thread, e.name, e.importer, e.where = r[1], kind, r[2], r[3], r[6], importer, where
+        e.start = r[4] - t0
+        e.duration = None if r[5] is None else r[5] - r[4]
+        e.pid = pid
         append(e)
     return out
 
 
-def _load_details(e: "Event", details: "Optional[dict[str, Any]]") -> None:
+def _load_details(e: "Union[LoadEvent, ReloadEvent]", details: "Optional[dict[str, Any]]") -> None:
     """A load's or reload's --explain facts (see record._policy.load_details and star_details)."""
     if not details:
         e.bytecode = e.pyc = e.pyc_check = e.source_newer = e.pyc_write = None
-        if e.kind == "load":
+        if isinstance(e, LoadEvent):
             e.star = e.star_all = e.star_skipped = None
         return
     get = details.get
     e.bytecode, e.pyc, e.pyc_check, e.source_newer = get("bytecode"), get("pyc"), get("pyc_check"), get("source_newer")
     e.pyc_write = get("pyc_write")
-    if e.kind == "load":
+    if isinstance(e, LoadEvent):
         e.star, e.star_all, e.star_skipped = _list(get("star")), get("star_all"), _list(get("star_skipped"))
 
 
-def _hit_details(e: "Event", details: "Optional[dict[str, Any]]") -> None:
+def _hit_details(e: "HitEvent", details: "Optional[dict[str, Any]]") -> None:
     get = (details or {}).get
     e.statement, e.star, e.star_all, e.star_skipped = (
         get("statement"),
@@ -209,7 +217,7 @@ def _make_loader(kind: str, check: bool) -> "Any":
 _LOADERS: "dict[Any, Any]" = {}  # made on first use: recording never needs them, and making them costs ms
 
 
-def _event_from_dict(d: "dict[str, Any]", check: bool = True) -> "Event":
+def _event_from_dict(d: "dict[str, Any]", check: bool = True) -> "AnyEvent":
     """Build one serialised event, checking it unless ``check`` is False; ValueError says what is wrong."""
     if type(d) is not dict:
         raise ValueError("an event must be a JSON object")

@@ -9,7 +9,9 @@ Module-level imports are limited to what the interpreter has at start-up (see ``
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Any, Optional
+    from typing import Any, Literal, Optional, TypeVar
+
+    _E = TypeVar("_E", bound="Event")
 
 FORMAT = "importtrace"
 VERSION = 2  # 2: events carry their process's pid, the header lists the processes (1 is still read)
@@ -119,9 +121,11 @@ class Event:
 
     Times are nanoseconds from the start of the trace (of its main process, when the command line
     followed child processes; ``pid`` says which process an event happened in).  Each kind is its own
-    class (``SearchEvent``, ``LoadEvent``, ``HitEvent``, ``ReloadEvent``); a field of another kind reads
-    as its empty value (None, False, an empty list), so code may ask any event for any field (see
-    ``KIND_FIELDS`` and docs/trace-format.md).
+    class (``SearchEvent``, ``LoadEvent``, ``HitEvent``, ``ReloadEvent``); at run time a field of another
+    kind reads as its empty value (None, False, an empty list), so code may ask any event for any field
+    (see ``KIND_FIELDS`` and docs/trace-format.md).  Type checkers see only the fields below (common to
+    every kind) on Event, and each kind's own on its class: a trace's events are ``AnyEvent`` (the union
+    of the four), narrowed by ``if e.kind == "load":`` or ``isinstance(e, LoadEvent)``.
     """
 
     __slots__ = COMMON_FIELDS
@@ -136,49 +140,7 @@ class Event:
     parent: "Optional[int]"
     importer: "Optional[str]"
     where: "Optional[str]"
-    # The fields of the kinds, as every event answers them (the kind's class holds real values).
-    reason: "Optional[str]" = None
-    finder: "Optional[str]" = None
-    found: "Optional[bool]" = None
-    origin: "Optional[str]" = None
-    loader: "Optional[str]" = None
-    package: "Optional[bool]" = None
-    namespace: bool = False
-    path: "Optional[list[str]]" = None
-    ahead: "Optional[list[str]]" = None
-    shadows: "Optional[list[str]]" = None
-    sys_path: "Optional[list[str]]" = None
-    namespace_path: "Optional[list[str]]" = None
-    statement: "Optional[str]" = None
-    error: "Optional[dict[str, str]]" = None
-    module_type: "Optional[str]" = None
-    self_duration: "Optional[int]" = None
-    search: "Optional[int]" = None
-    replaced: bool = False
-    observed: bool = True
-    alias: "Optional[str]" = None
-    lazy: bool = False
-    unfinished: bool = False
-    bytecode: "Optional[str]" = None
-    pyc: "Optional[str]" = None
-    pyc_check: "Optional[str]" = None
-    source_newer: "Optional[bool]" = None
-    pyc_write: "Optional[str]" = None
-    star: "Optional[list[str]]" = None
-    star_all: "Optional[bool]" = None
-    star_skipped: "Optional[list[str]]" = None
-    fromlist: "Sequence[str]" = ()
-    level: int = 0
-    count: int = 1
-    via: "Optional[str]" = None
-    partial: bool = False
-    waited: bool = False
-    missing: "Optional[list[str]]" = None
-    added: "Sequence[str]" = ()
-    removed: "Sequence[str]" = ()
-    rebound: "Sequence[str]" = ()
-    unchanged: "Sequence[str]" = ()
-    stale: "Sequence[str]" = ()
+    error: "Optional[dict[str, str]]"  # every kind has it
 
     def __new__(cls, **fields: "Any") -> "Event":
         if cls is Event:
@@ -202,7 +164,7 @@ class Event:
     @property
     def failed(self) -> bool:
         """A search that found nothing, a load or reload whose code raised, a request sys.modules refused."""
-        return self.error is not None or (self.kind == "search" and self.found is False)
+        return self.error is not None or (isinstance(self, SearchEvent) and self.found is False)
 
     @property
     def file(self) -> "Optional[str]":
@@ -224,7 +186,7 @@ class Event:
             out[name] = getattr(self, name)
         return out
 
-    def copy(self) -> "Event":
+    def copy(self: "_E") -> "_E":
         """A shallow copy (to change a field of a filtered trace's event without changing the original)."""
         clone = object.__new__(type(self))
         for name in COMMON_FIELDS + type(self).__slots__:
@@ -239,11 +201,18 @@ class Event:
 
     def __repr__(self) -> str:
         extra = ""
-        if self.kind == "hit" and self.count != 1:
+        if isinstance(self, HitEvent) and self.count != 1:
             extra = " x%d" % self.count
         if self.failed:
             extra += " failed"
         return "<Event #%d %s %s%s>" % (self.id, self.kind, self.name, extra)
+
+
+# A field of another kind reads as its empty value at runtime: class attributes of Event, outside its
+# annotations, so that type checkers see each field on its kind's class only (a slot there shadows it).
+for _field in _ALL_FIELDS[len(COMMON_FIELDS) :]:
+    _value = _DEFAULTS.get(_field)
+    setattr(Event, _field, tuple(_value) if isinstance(_value, list) else _value)
 
 
 def _empty(field: str) -> "Any":
@@ -257,11 +226,47 @@ class SearchEvent(Event):
 
     __slots__ = KIND_FIELDS["search"]
 
+    kind: "Literal['search']"
+    reason: "Optional[str]"
+    finder: "Optional[str]"
+    found: "Optional[bool]"
+    origin: "Optional[str]"
+    loader: "Optional[str]"
+    package: "Optional[bool]"
+    namespace: bool
+    path: "Optional[list[str]]"
+    ahead: "Optional[list[str]]"
+    shadows: "Optional[list[str]]"
+    sys_path: "Optional[list[str]]"
+    namespace_path: "Optional[list[str]]"
+    statement: "Optional[str]"
+
 
 class LoadEvent(Event):
     """Creating and executing a module (or a sys.modules entry that appeared without one)."""
 
     __slots__ = KIND_FIELDS["load"]
+
+    kind: "Literal['load']"
+    origin: "Optional[str]"
+    loader: "Optional[str]"
+    module_type: "Optional[str]"
+    self_duration: "Optional[int]"
+    search: "Optional[int]"
+    replaced: bool
+    observed: bool
+    alias: "Optional[str]"
+    namespace: bool
+    lazy: bool
+    unfinished: bool
+    bytecode: "Optional[str]"
+    pyc: "Optional[str]"
+    pyc_check: "Optional[str]"
+    source_newer: "Optional[bool]"
+    pyc_write: "Optional[str]"
+    star: "Optional[list[str]]"
+    star_all: "Optional[bool]"
+    star_skipped: "Optional[list[str]]"
 
 
 class HitEvent(Event):
@@ -269,11 +274,38 @@ class HitEvent(Event):
 
     __slots__ = KIND_FIELDS["hit"]
 
+    kind: "Literal['hit']"
+    fromlist: "Sequence[str]"
+    level: int
+    count: int
+    via: "Optional[str]"
+    partial: bool
+    waited: bool
+    missing: "Optional[list[str]]"
+    statement: "Optional[str]"
+    star: "Optional[list[str]]"
+    star_all: "Optional[bool]"
+    star_skipped: "Optional[list[str]]"
+
 
 class ReloadEvent(Event):
     """importlib.reload of a module, with the names it added, removed and rebound."""
 
     __slots__ = (*KIND_FIELDS["reload"], "self_duration")  # self time: shown, not saved (derived)
+
+    kind: "Literal['reload']"
+    added: "Sequence[str]"
+    removed: "Sequence[str]"
+    rebound: "Sequence[str]"
+    unchanged: "Sequence[str]"
+    stale: "Sequence[str]"
+    search: "Optional[int]"
+    bytecode: "Optional[str]"
+    pyc: "Optional[str]"
+    pyc_check: "Optional[str]"
+    source_newer: "Optional[bool]"
+    pyc_write: "Optional[str]"
+    self_duration: "Optional[int]"
 
 
 _CLASSES: "dict[str, type[Event]]" = {

@@ -11,8 +11,9 @@ import os
 import zlib
 from typing import Any
 
+from ._anyevent import AnyEvent
 from ._build import _event_from_dict
-from ._event import FORMAT, VERSION, Event, TraceFileError
+from ._event import FORMAT, VERSION, TraceFileError
 from ._trace import Trace
 from ._write import paused_gc
 
@@ -62,7 +63,7 @@ def _parse(data: bytes, name: str) -> Trace:
             raise TraceFileError("%s:%d: truncated line (the file ends in the middle of it)" % (name, number))
         header["complete"] = False  # the process died while writing this line
     events: dict[int, dict[str, Any]] = {}
-    built: dict[int, Event] = {}
+    built: dict[int, AnyEvent] = {}
     order: list[int] = []
     ended = False
     check = not stream and not _written_here(data)

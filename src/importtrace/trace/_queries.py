@@ -9,9 +9,10 @@ from ._trace import Trace
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
-    from typing import Any, Optional, Union
+    from typing import Any, Literal, Optional, Union, overload
 
-    from ._event import Event
+    from ._anyevent import AnyEvent
+    from ._event import Event, HitEvent, LoadEvent, ReloadEvent, SearchEvent
 
 
 class TraceQueries:
@@ -24,7 +25,7 @@ class TraceQueries:
         raise NotImplementedError
 
     @property
-    def events(self) -> "list[Event]":
+    def events(self) -> "list[AnyEvent]":
         return self.trace.events
 
     @property
@@ -66,22 +67,35 @@ class TraceQueries:
     def reloaded(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
         return self.trace.reloaded(pattern, pid=pid)
 
-    def requests(self, name: str, *, pid: "Optional[int]" = None) -> "list[Event]":
+    def requests(self, name: str, *, pid: "Optional[int]" = None) -> "list[AnyEvent]":
         return self.trace.requests(name, pid=pid)
 
-    def why(self, name: str, *, pid: "Optional[int]" = None) -> "list[Event]":
+    def why(self, name: str, *, pid: "Optional[int]" = None) -> "list[AnyEvent]":
         return self.trace.why(name, pid=pid)
 
-    def first_load(self, name: str, *, pid: "Optional[int]" = None) -> "Optional[Event]":
+    def first_load(self, name: str, *, pid: "Optional[int]" = None) -> "Optional[LoadEvent]":
         return self.trace.first_load(name, pid=pid)
 
-    def cycles(self, *, pid: "Optional[int]" = None) -> "list[tuple[Event, str]]":
+    def cycles(self, *, pid: "Optional[int]" = None) -> "list[tuple[HitEvent, str]]":
         return self.trace.cycles(pid=pid)
 
-    def failed(self, *, pid: "Optional[int]" = None) -> "list[Event]":
+    def failed(self, *, pid: "Optional[int]" = None) -> "list[AnyEvent]":
         return self.trace.failed(pid=pid)
 
-    def of_kind(self, kind: str, *, pid: "Optional[int]" = None) -> "list[Event]":
+    if TYPE_CHECKING:
+
+        @overload
+        def of_kind(self, kind: "Literal['search']", *, pid: "Optional[int]" = None) -> "list[SearchEvent]": ...
+        @overload
+        def of_kind(self, kind: "Literal['load']", *, pid: "Optional[int]" = None) -> "list[LoadEvent]": ...
+        @overload
+        def of_kind(self, kind: "Literal['hit']", *, pid: "Optional[int]" = None) -> "list[HitEvent]": ...
+        @overload
+        def of_kind(self, kind: "Literal['reload']", *, pid: "Optional[int]" = None) -> "list[ReloadEvent]": ...
+        @overload
+        def of_kind(self, kind: str, *, pid: "Optional[int]" = None) -> "list[AnyEvent]": ...
+
+    def of_kind(self, kind: str, *, pid: "Optional[int]" = None) -> "list[Any]":  # typed by the overloads
         return self.trace.of_kind(kind, pid=pid)
 
     def pids(self) -> "list[int]":
@@ -90,16 +104,16 @@ class TraceQueries:
     def for_process(self, pid: int) -> Trace:
         return self.trace.for_process(pid)
 
-    def event(self, id: int) -> "Optional[Event]":
+    def event(self, id: int) -> "Optional[AnyEvent]":
         return self.trace.event(id)
 
-    def parent(self, event: "Event") -> "Optional[Event]":
+    def parent(self, event: "Event") -> "Optional[AnyEvent]":
         return self.trace.parent(event)
 
-    def children(self, event: "Optional[Event]") -> "list[Event]":
+    def children(self, event: "Optional[Event]") -> "list[AnyEvent]":
         return self.trace.children(event)
 
-    def ancestors(self, event: "Event") -> "list[Event]":
+    def ancestors(self, event: "Event") -> "list[AnyEvent]":
         return self.trace.ancestors(event)
 
     def save(self, path: "Union[str, os.PathLike[str]]") -> None:

@@ -14,7 +14,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterable, Iterator, Sequence
-    from typing import Any, Callable, Optional, Union
+    from typing import Any, Callable, Literal, Optional, Union, overload
+
+    from ._anyevent import AnyEvent
+    from ._event import HitEvent, LoadEvent, ReloadEvent, SearchEvent
 
 #: What a process entry of the header (``processes``) says for that process alone (Trace.for_process):
 #: the fields of its own header that a child process's entry keeps.
@@ -42,8 +45,8 @@ class Trace:
     """What a traced block did to the import system: ``events`` in the order they began,
     ``header`` with the run's context, and queries over both."""
 
-    def __init__(self, events: "Iterable[Event]", header: "Optional[dict[str, Any]]" = None) -> None:
-        self._events: "Optional[list[Event]]" = list(events)
+    def __init__(self, events: "Iterable[AnyEvent]", header: "Optional[dict[str, Any]]" = None) -> None:
+        self._events: "Optional[list[AnyEvent]]" = list(events)
         self.header: "dict[str, Any]" = dict(header or {})
         self.header.setdefault("format", FORMAT)
         self.header.setdefault("version", VERSION)
@@ -51,8 +54,8 @@ class Trace:
         self._raw: "Optional[Iterable[tuple[Any, ...]]]" = None
         self._resolve: "Optional[Callable[[Any], list[tuple[Any, ...]]]]" = None
         self._records: "Optional[list[tuple[Any, ...]]]" = None
-        self._by_id: "Optional[dict[int, Event]]" = None
-        self._children: "Optional[dict[int, list[Event]]]" = None
+        self._by_id: "Optional[dict[int, AnyEvent]]" = None
+        self._children: "Optional[dict[int, list[AnyEvent]]]" = None
         self._segments: "Optional[Sequence[tuple[Optional[int], int]]]" = None
         _fill_self_durations(self._events)
 
@@ -89,11 +92,11 @@ class Trace:
         return trace
 
     @property
-    def events(self) -> "list[Event]":
+    def events(self) -> "list[AnyEvent]":
         """Every event, in the order it began."""
         if self._events is None:
             records = self.records() or []
-            events: "list[Event]" = []
+            events: "list[AnyEvent]" = []
             start = 0
             for pid, count in self.segments():
                 events.extend(build(records[start : start + count], self._t0, None, pid))
@@ -201,10 +204,24 @@ class Trace:
 
     # Every query looks at all the processes of the trace, or only at process ``pid`` when it is given.
 
-    def _of(self, pid: "Optional[int]") -> "list[Event]":
+    def _of(self, pid: "Optional[int]") -> "list[AnyEvent]":
         return self.events if pid is None else [e for e in self.events if e.pid == pid]
 
-    def of_kind(self, kind: str, *, pid: "Optional[int]" = None) -> "list[Event]":
+    if TYPE_CHECKING:  # of_kind("load") is a list of LoadEvent for type checkers
+
+        @overload
+        def of_kind(self, kind: "Literal['search']", *, pid: "Optional[int]" = None) -> "list[SearchEvent]": ...
+        @overload
+        def of_kind(self, kind: "Literal['load']", *, pid: "Optional[int]" = None) -> "list[LoadEvent]": ...
+        @overload
+        def of_kind(self, kind: "Literal['hit']", *, pid: "Optional[int]" = None) -> "list[HitEvent]": ...
+        @overload
+        def of_kind(self, kind: "Literal['reload']", *, pid: "Optional[int]" = None) -> "list[ReloadEvent]": ...
+        @overload
+        def of_kind(self, kind: str, *, pid: "Optional[int]" = None) -> "list[AnyEvent]": ...
+
+    def of_kind(self, kind: str, *, pid: "Optional[int]" = None) -> "list[Any]":  # typed by the overloads
+        """The events of one kind ("search", "load", "hit" or "reload"), in order."""
         return [e for e in self._of(pid) if e.kind == kind]
 
     def loaded(self, pattern: "Optional[str]" = None, *, pid: "Optional[int]" = None) -> "list[str]":
@@ -231,11 +248,11 @@ class Trace:
         """Every module something asked for: searched, loaded or hit."""
         return _names(e for e in self._of(pid) if e.kind in ("search", "load", "hit") and matches(e.name, pattern))
 
-    def failed(self, *, pid: "Optional[int]" = None) -> "list[Event]":
+    def failed(self, *, pid: "Optional[int]" = None) -> "list[AnyEvent]":
         """Searches that found nothing and loads or reloads whose code raised."""
         return [e for e in self._of(pid) if e.failed]
 
-    def cycles(self, *, pid: "Optional[int]" = None) -> "list[tuple[Event, str]]":
+    def cycles(self, *, pid: "Optional[int]" = None) -> "list[tuple[HitEvent, str]]":
         """Circular imports, one per place: (the hit that closed the loop, the module that was still
         initialising).  A hit on a partially initialised module is one, and so is ``from pkg import a``
         run while ``pkg.a`` itself is still loading; but ``from pkg import sub`` while pkg's __init__
@@ -243,7 +260,7 @@ class Trace:
         pids = self.pids()
         if pid is not None or len(pids) > 1:  # each process against its own preloaded modules
             return [c for p in ([pid] if pid is not None else pids) for c in self.for_process(p).cycles()]
-        found: "list[tuple[Event, str]]" = []
+        found: "list[tuple[HitEvent, str]]" = []
         places: "set[tuple[Optional[str], str]]" = set()
         known: "Optional[set[str]]" = None
         loading_in: "dict[Optional[int], set[str]]" = {}  # parent id -> names still loading there
@@ -276,9 +293,9 @@ class Trace:
                 found.append((e, target))
         return found
 
-    def ancestors(self, event: "Event") -> "list[Event]":
+    def ancestors(self, event: "Event") -> "list[AnyEvent]":
         """The events that event happened inside, outermost first."""
-        chain: "list[Event]" = []
+        chain: "list[AnyEvent]" = []
         seen = {event.id}
         node = self.parent(event)
         while node is not None and node.id not in seen:
@@ -288,7 +305,7 @@ class Trace:
         chain.reverse()
         return chain
 
-    def requests(self, name: str, *, pid: "Optional[int]" = None) -> "list[Event]":
+    def requests(self, name: str, *, pid: "Optional[int]" = None) -> "list[AnyEvent]":
         """Every event about module ``name``: each search, load, hit and reload, in order, and the
         hits of ``from pkg import sub`` that asked for it as ``sub`` (recorded as hits on ``pkg``)."""
         package, _, sub = name.rpartition(".")
@@ -296,33 +313,33 @@ class Trace:
             e for e in self._of(pid) if e.name == name or (e.name == package and e.kind == "hit" and sub in e.fromlist)
         ]
 
-    def first_load(self, name: str, *, pid: "Optional[int]" = None) -> "Optional[Event]":
+    def first_load(self, name: str, *, pid: "Optional[int]" = None) -> "Optional[LoadEvent]":
         for e in self._of(pid):
             if e.kind == "load" and e.name == name:
                 return e
         return None
 
-    def why(self, name: str, *, pid: "Optional[int]" = None) -> "list[Event]":
+    def why(self, name: str, *, pid: "Optional[int]" = None) -> "list[AnyEvent]":
         """The chain of loads that first brought ``name`` in, outermost first, ending with its own
         load; each event's ``importer`` and ``where`` say which statement asked.  Empty if never loaded."""
         event = self.first_load(name, pid=pid)
         return [] if event is None else [*self.ancestors(event), event]
 
-    def event(self, id: int) -> "Optional[Event]":
+    def event(self, id: int) -> "Optional[AnyEvent]":
         return self._ids().get(id)
 
-    def parent(self, event: "Event") -> "Optional[Event]":
+    def parent(self, event: "Event") -> "Optional[AnyEvent]":
         return self._ids().get(event.parent) if event.parent is not None else None
 
-    def _ids(self) -> "dict[int, Event]":
+    def _ids(self) -> "dict[int, AnyEvent]":
         if self._by_id is None:
             self._by_id = {e.id: e for e in self.events}
         return self._by_id
 
-    def children(self, event: "Optional[Event]") -> "list[Event]":
+    def children(self, event: "Optional[Event]") -> "list[AnyEvent]":
         """Events that happened directly inside ``event`` (inside nothing, for None)."""
         if self._children is None:
-            kids: "dict[int, list[Event]]" = {}
+            kids: "dict[int, list[AnyEvent]]" = {}
             ids = self._ids()
             for e in self.events:
                 key = e.parent if e.parent in ids else 0
@@ -333,7 +350,7 @@ class Trace:
     def __len__(self) -> int:
         return len(self.events)
 
-    def __iter__(self) -> "Iterator[Event]":
+    def __iter__(self) -> "Iterator[AnyEvent]":
         return iter(self.events)
 
     def __eq__(self, other: object) -> bool:

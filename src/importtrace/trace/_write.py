@@ -15,17 +15,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any, Protocol
 
-from ._event import FORMAT, VERSION, Event
+from ._anyevent import AnyEvent
+from ._event import FORMAT, VERSION
 
 
 class Writable(Protocol):
     """What the writer reads of a Trace."""
 
     header: dict[str, Any]
-    _events: list[Event] | None
+    _events: list[AnyEvent] | None
 
     @property
-    def events(self) -> list[Event]: ...
+    def events(self) -> list[AnyEvent]: ...
 
     @property
     def t0(self) -> int: ...

@@ -13,7 +13,9 @@ too), then in a few words.
 
 from __future__ import annotations
 
-from ...trace._event import Event
+from collections.abc import Sequence
+
+from ...trace._anyevent import AnyEvent
 from ...trace._trace import Trace
 from ._core import Note
 from ._hit import HitNotes
@@ -31,7 +33,7 @@ class Explainer(SearchNotes, LoadNotes, HitNotes, ReloadNotes):
     ``seen`` holds the concepts already explained in full (pass the same set to explain several traces
     as one session: a notebook's cells); ``jargon`` adds what the timeline's own words mean."""
 
-    def notes(self, events: list[Event]) -> list[Note]:
+    def notes(self, events: Sequence[AnyEvent]) -> list[Note]:
         """The notes for one timeline line: an event, or consecutive cache hits from one place."""
         if not events:
             return []
@@ -41,13 +43,13 @@ class Explainer(SearchNotes, LoadNotes, HitNotes, ReloadNotes):
         if e.kind == "load":
             return self._main(e) if e.name == "__main__" else self._load(e)
         if e.kind == "hit":
-            return self._hits(events)
+            return self._hits([h for h in events if h.kind == "hit"])
         if e.kind == "reload":
             return self._reload(e)
         return []
 
 
-def explain(trace: Trace) -> list[tuple[Event, list[str]]]:
+def explain(trace: Trace) -> list[tuple[AnyEvent, list[str]]]:
     """Every event of trace with its notes as plain text, for tools that want the notes without a timeline."""
     explainer = Explainer(trace)
     return [(e, [n.text for n in explainer.notes([e])]) for e in trace.events]

@@ -3,7 +3,7 @@ notes: the statement that first imports a module binds names too)."""
 
 from __future__ import annotations
 
-from ...trace._event import Event
+from ...trace._event import HitEvent, LoadEvent
 from .._text import esc
 from ._core import Note, NotesBase, _as_written, _few
 
@@ -11,7 +11,7 @@ from ._core import Note, NotesBase, _as_written, _few
 class BindingNotes(NotesBase):
     """What import statements bound."""
 
-    def _binding(self, e: Event) -> Note | None:
+    def _binding(self, e: HitEvent) -> Note | None:
         """What the statement does in the importer's namespace."""
         if e.via == "import_module":
             return Note("importlib.import_module() returns the module; it binds no name by itself", binding=True)
@@ -109,7 +109,7 @@ class BindingNotes(NotesBase):
             )
         return Note(text, binding=True)
 
-    def _load_binding(self, e: Event) -> list[Note]:
+    def _load_binding(self, e: LoadEvent) -> list[Note]:
         """For a first import: what the statement that asked bound (from its search's statement)."""
         search = self._searches.get(e.search) if e.search is not None else None
         said = search.statement if search is not None else None

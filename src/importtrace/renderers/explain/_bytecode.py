@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ...trace._event import Event
+from ...trace._event import LoadEvent, ReloadEvent
 from .._text import esc
 from ._core import Note, NotesBase, _same
 
@@ -13,10 +13,10 @@ from ._core import Note, NotesBase, _same
 class BytecodeNotes(NotesBase):
     """Where a loaded or reloaded module's bytecode came from."""
 
-    def _pyc(self, e: Event, origin: str | None = None) -> str:
+    def _pyc(self, e: LoadEvent | ReloadEvent, origin: str | None = None) -> str:
         """Where the cache file is, said briefly: __pycache__/x.pyc next to the source, else its path."""
         pyc = e.pyc or ""
-        origin = origin or e.origin or ""
+        origin = origin or (e.origin if e.kind == "load" else None) or ""
         folder = os.path.dirname(pyc)
         if (
             origin
@@ -30,7 +30,7 @@ class BytecodeNotes(NotesBase):
             return "%s (under sys.pycache_prefix, set by PYTHONPYCACHEPREFIX or -X pycache_prefix)" % where
         return where
 
-    def _bytecode(self, e: Event, origin: str | None = None) -> tuple[Note | None, str]:
+    def _bytecode(self, e: LoadEvent | ReloadEvent, origin: str | None = None) -> tuple[Note | None, str]:
         """Where the module's code came from, and whether a cache file was written, as observed: a note (in
         full the first time, and for anything to watch out for), else a few words for the load's note."""
         bytecode = e.bytecode
@@ -100,7 +100,7 @@ class BytecodeNotes(NotesBase):
             return Note("no %s yet, so Python compiled %s to bytecode%s" % (where, file, written), trouble), ""
         return None, "compiled%s" % written
 
-    def _written(self, e: Event, full: bool, origin: str | None = None) -> tuple[str, bool]:
+    def _written(self, e: LoadEvent | ReloadEvent, full: bool, origin: str | None = None) -> tuple[str, bool]:
         """What happened to new bytecode: saved or not (and why, when known); and whether to warn."""
         write = e.pyc_write
         pyc = self._pyc(e, origin)

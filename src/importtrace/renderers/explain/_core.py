@@ -7,7 +7,8 @@ import os
 from typing import NamedTuple
 
 from ...filters._kinds import stdlib_names
-from ...trace._event import Event
+from ...trace._anyevent import AnyEvent
+from ...trace._event import LoadEvent, ReloadEvent
 from ...trace._trace import Trace
 from .._describe import Facts
 from .._text import esc
@@ -42,7 +43,7 @@ class NotesBase:
         self.facts = facts if facts is not None else Facts(trace)
         self.seen: set[str] = seen if seen is not None else set()
         self.jargon = jargon
-        self._processes: dict[int | None, tuple[list[int], list[Event]]] | None = None
+        self._processes: dict[int | None, tuple[list[int], list[AnyEvent]]] | None = None
         header = trace.header
         path = header.get("path")
         self.path: list[str] | None = [p for p in path if isinstance(p, str)] if isinstance(path, list) else None
@@ -61,7 +62,7 @@ class NotesBase:
         self.stdlib_names = stdlib_names(header.get("python"))
         self.main = next((e for e in trace.events if e.kind == "load" and e.name == "__main__"), None)
         self.preloaded = set(trace.preloaded)
-        self.first_loads: dict[str, Event] = {}
+        self.first_loads: dict[str, LoadEvent] = {}
         for e in trace.events:
             if e.kind == "load" and e.name != "__main__":
                 self.first_loads.setdefault(e.name, e)
@@ -159,9 +160,9 @@ class NotesBase:
                     return i, rel
         return None
 
-    def _file(self, e: Event, origin: str | None = None) -> str:
+    def _file(self, e: LoadEvent | ReloadEvent, origin: str | None = None) -> str:
         """The module's file as people name it: greet.py, or shop/__init__.py for a package."""
-        origin = origin or e.origin
+        origin = origin or (e.origin if e.kind == "load" else None)
         if not origin or origin in _BUILTIN_ORIGINS:
             return ""
         file = esc(os.path.basename(origin))
@@ -169,7 +170,7 @@ class NotesBase:
             file = "%s/%s" % (esc(e.name.rpartition(".")[2]), file)
         return file
 
-    def _is_package(self, e: Event) -> bool:
+    def _is_package(self, e: LoadEvent) -> bool:
         search = self._searches.get(e.search) if e.search is not None else None
         if search is not None and search.package is not None:
             return bool(search.package)
@@ -183,7 +184,7 @@ class NotesBase:
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _no_parent(e: Event) -> bool:
+def _no_parent(e: AnyEvent) -> bool:
     """Whether e failed with 'attempted relative import with no known parent package'."""
     return "no known parent package" in (e.error or {}).get("message", "")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from ...trace._event import Event
+from ...trace._anyevent import AnyEvent
+from ...trace._event import HitEvent, LoadEvent
 from .._text import esc, ms
 from ._binding import BindingNotes
 from ._core import Note
@@ -14,7 +15,7 @@ from ._core import Note
 class HitNotes(BindingNotes):
     """Notes for cache hits."""
 
-    def _hits(self, hits: list[Event]) -> list[Note]:
+    def _hits(self, hits: list[HitEvent]) -> list[Note]:
         first = hits[0]
         name = esc(first.name)
         out: list[Note] = []
@@ -70,7 +71,7 @@ class HitNotes(BindingNotes):
             )
         return out
 
-    def _looked_up(self, e: Event, load: Event | None, more: bool) -> Note:
+    def _looked_up(self, e: HitEvent, load: LoadEvent | None, more: bool) -> Note:
         since = self._since(e, load)
         if more:
             return Note("%s is already in sys.modules%s: found there, not searched or run again" % (esc(e.name), since))
@@ -78,7 +79,7 @@ class HitNotes(BindingNotes):
             return Note("already in sys.modules%s, so nothing is searched or run: the import only looks it up" % since)
         return Note("already in sys.modules%s: only looked up" % since)
 
-    def _by_process(self, pid: int | None) -> tuple[list[int], list[Event]]:
+    def _by_process(self, pid: int | None) -> tuple[list[int], list[AnyEvent]]:
         """One process's events, in the order they began, and their start times (for bisect)."""
         if self._processes is None:
             self._processes = {}
@@ -89,7 +90,7 @@ class HitNotes(BindingNotes):
                 events.append(e)
         return self._processes.get(pid, ([], []))
 
-    def _submodules_imported(self, hits: list[Event]) -> list[str]:
+    def _submodules_imported(self, hits: list[HitEvent]) -> list[str]:
         """The submodules the statement's from-list made Python import (searches met while it ran)."""
         found: list[str] = []
         for h in hits:
@@ -113,7 +114,7 @@ class HitNotes(BindingNotes):
                     found.append(e.name)
         return found
 
-    def _fetched(self, e: Event, subs: list[str]) -> Note:
+    def _fetched(self, e: HitEvent, subs: list[str]) -> Note:
         names = ", ".join(esc(s.rpartition(".")[2]) for s in subs)
         full = ", ".join(esc(s) for s in subs)
         plural = len(subs) > 1
@@ -128,7 +129,7 @@ class HitNotes(BindingNotes):
             text += ": `from package import name` imports package.name when the package has no attribute name yet"
         return Note(text)
 
-    def _since(self, e: Event, load: Event | None) -> str:
+    def _since(self, e: HitEvent, load: LoadEvent | None) -> str:
         if load is not None and load.start <= e.start and load.error is None:
             return " (first imported at %s ms, above)" % ms(load.start) if self.jargon else " (imported above)"
         if e.name in self.preloaded:
@@ -137,7 +138,7 @@ class HitNotes(BindingNotes):
             return " (imported before the trace started)"
         return ""
 
-    def _relative(self, e: Event) -> str:
+    def _relative(self, e: HitEvent) -> str:
         """What the leading dots of a relative import mean here."""
         importer = e.importer or ""
         module = self._module_name(importer)
@@ -159,7 +160,7 @@ class HitNotes(BindingNotes):
             up,
         )
 
-    def _package_of(self, e: Event, module: str) -> tuple[str, bool]:
+    def _package_of(self, e: HitEvent, module: str) -> tuple[str, bool]:
         """The package a relative import's dots name, and whether the importer is that package's __init__."""
         load = self.first_loads.get(module)
         if load is not None:
@@ -171,7 +172,7 @@ class HitNotes(BindingNotes):
             base = base.rpartition(".")[0]
         return base, own
 
-    def _partial(self, hits: list[Event], target: str | None) -> list[Note]:
+    def _partial(self, hits: list[HitEvent], target: str | None) -> list[Note]:
         first = hits[0]
         name = esc(first.name)
         importer = esc(first.importer or "the importer")
@@ -213,7 +214,7 @@ class HitNotes(BindingNotes):
             )
         return out
 
-    def _chain(self, e: Event, target: str) -> str:
+    def _chain(self, e: HitEvent, target: str) -> str:
         """'a imports b, which imports a again': the loads from target's down to the hit."""
         names = [a.name for a in self.trace.ancestors(e) if a.kind in ("load", "reload")]
         if target in names:

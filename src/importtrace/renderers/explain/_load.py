@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ...trace._event import Event
+from ...trace._event import LoadEvent, ReloadEvent
 from .._text import esc, took
 from ._binding import BindingNotes
 from ._bytecode import BytecodeNotes
@@ -15,7 +15,7 @@ from ._core import _BUILTIN_ORIGINS, Note, _no_parent, _same
 class LoadNotes(BytecodeNotes, BindingNotes):
     """Notes for load events, __main__'s among them."""
 
-    def _main(self, e: Event) -> list[Note]:
+    def _main(self, e: LoadEvent) -> list[Note]:
         out: list[Note] = []
         origin = e.origin
         target = self.program.get("target")
@@ -64,7 +64,7 @@ class LoadNotes(BytecodeNotes, BindingNotes):
             out.append(Note(self._main_time(e, origin)))
         return out
 
-    def _main_time(self, e: Event, origin: str | None) -> str:
+    def _main_time(self, e: LoadEvent, origin: str | None) -> str:
         text = "the whole program took %s" % took(e.duration)
         compiled = self.program.get("compile")
         own = e.self_duration
@@ -96,7 +96,7 @@ class LoadNotes(BytecodeNotes, BindingNotes):
             return esc("/".join(parts[:-1]) + "/" + base)
         return esc(base)
 
-    def _no_parent_advice(self, e: Event) -> str:
+    def _no_parent_advice(self, e: LoadEvent) -> str:
         """What to do about 'attempted relative import with no known parent package' in e."""
         if e.name == "__main__":
             file = esc(os.path.basename(e.origin or "")) or "the file"
@@ -111,7 +111,7 @@ class LoadNotes(BytecodeNotes, BindingNotes):
             "into a package" % esc(e.name)
         )
 
-    def _load(self, e: Event) -> list[Note]:
+    def _load(self, e: LoadEvent) -> list[Note]:
         name = esc(e.name)
         if not e.observed:
             return [
@@ -173,7 +173,7 @@ class LoadNotes(BytecodeNotes, BindingNotes):
             out.append(Note("its code put another object into sys.modules under its name: importers get that object"))
         return out + self._load_binding(e)
 
-    def _ran(self, e: Event, brief: str) -> str:
+    def _ran(self, e: LoadEvent, brief: str) -> str:
         """The first note of a load: a new module, and its code run (with where its bytecode came from, in
         a few words, once that has been explained)."""
         name = esc(e.name)
@@ -208,7 +208,7 @@ class LoadNotes(BytecodeNotes, BindingNotes):
             return "ran %s%s" % (what, timing)
         return "%s: ran %s%s" % (first, what, timing)
 
-    def _timing(self, e: Event, brief: str = "") -> str:
+    def _timing(self, e: LoadEvent | ReloadEvent, brief: str = "") -> str:
         """' (1.2ms, 300us of it in its own code; brief)': the time, and the bytecode's origin in brief."""
         bits = []
         if e.duration is not None and e.error is None:
@@ -223,7 +223,7 @@ class LoadNotes(BytecodeNotes, BindingNotes):
             text += ". self, on the line above: the time in the module's own code, without its nested imports"
         return text
 
-    def _twin(self, e: Event) -> Note | None:
+    def _twin(self, e: LoadEvent) -> Note | None:
         """A module loaded from the same file as __main__: the top-level file imported by its own name."""
         main = self.main
         if main is None or not main.origin or not e.origin or main.origin in _BUILTIN_ORIGINS:

@@ -3,7 +3,7 @@ changed, survived or went stale."""
 
 from __future__ import annotations
 
-from ...trace._event import Event
+from ...trace._event import ReloadEvent
 from .._text import esc
 from ._bytecode import BytecodeNotes
 from ._core import Note, _few
@@ -12,10 +12,10 @@ from ._core import Note, _few
 class ReloadNotes(BytecodeNotes):
     """Notes for reload events."""
 
-    def _reload(self, e: Event) -> list[Note]:
+    def _reload(self, e: ReloadEvent) -> list[Note]:
         name = esc(e.name)
         search = self._searches.get(e.search) if e.search is not None else None
-        origin = (search.origin if search is not None else None) or e.origin
+        origin = search.origin if search is not None else None
         file = self._file(e, origin) or "its code"
         if self.first("reload"):
             text = (
@@ -96,7 +96,7 @@ class ReloadNotes(BytecodeNotes):
             )
         return out
 
-    def _submodules_kept(self, reload: Event) -> list[str]:
+    def _submodules_kept(self, reload: ReloadEvent) -> list[str]:
         """Submodules of a reloaded package that were loaded before the reload and did not run during it."""
         prefix = reload.name + "."
         loaded = [n for n, load in self.first_loads.items() if load.start < reload.start and load.error is None]
@@ -111,7 +111,7 @@ class ReloadNotes(BytecodeNotes):
         }
         return [n for n in before if n not in ran]
 
-    def _imported_names(self, reload: Event) -> set[str]:
+    def _imported_names(self, reload: ReloadEvent) -> set[str]:
         """Names the reloaded code binds with import statements: the same module objects again."""
         names: set[str] = set()
         for e in self.trace.children(reload):
@@ -119,6 +119,6 @@ class ReloadNotes(BytecodeNotes):
                 continue
             if e.kind == "hit" and e.fromlist:
                 names.update(n for n in e.fromlist if n != "*")
-            elif not e.level:
+            elif e.kind == "load" or not e.level:
                 names.add(e.name.partition(".")[0])
         return names

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ...trace._event import Event
+from ...trace._event import SearchEvent
 from .._text import esc
 from ._core import _DYNLOAD, _STANDARD_FINDERS, _STDLIB, _ZIP, Note, NotesBase, _candidates, _same
 
@@ -13,7 +13,7 @@ from ._core import _DYNLOAD, _STANDARD_FINDERS, _STDLIB, _ZIP, Note, NotesBase, 
 class SearchNotes(NotesBase):
     """Notes for search events."""
 
-    def _search(self, e: Event) -> list[Note]:
+    def _search(self, e: SearchEvent) -> list[Note]:
         name = esc(e.name)
         out: list[Note] = []
         if e.reason == "probe":
@@ -67,7 +67,7 @@ class SearchNotes(NotesBase):
             out.extend(self._in_package(e))
         return out
 
-    def _top_level(self, e: Event) -> list[Note]:
+    def _top_level(self, e: SearchEvent) -> list[Note]:
         """A top-level name: looked for along sys.path (as it was at that moment, when recorded)."""
         name = esc(e.name)
         out: list[Note] = []
@@ -127,7 +127,7 @@ class SearchNotes(NotesBase):
             bits.append("removed %s" % ", ".join(self.facts.path(entry) or "''" for entry in removed))
         return lead + "; ".join(bits) + " (the other places are numbered from there on)"
 
-    def _not_found_top(self, e: Event, labels: list[str]) -> list[Note]:
+    def _not_found_top(self, e: SearchEvent, labels: list[str]) -> list[Note]:
         looked = " (%s)" % ", ".join(labels) if labels and self.jargon else ""
         count = "%d place%s" % (len(labels), "" if len(labels) == 1 else "s")
         text = "not found: %s is not built in or frozen, and none of the %s on sys.path%s has %s" % (
@@ -138,7 +138,7 @@ class SearchNotes(NotesBase):
         )
         return [Note(text, True), self._raises(e)]
 
-    def _in_package(self, e: Event) -> list[Note]:
+    def _in_package(self, e: SearchEvent) -> list[Note]:
         """A submodule: looked for only in its package's __path__ (the folders named, not numbered: the
         numbers are sys.path's)."""
         name = esc(e.name)
@@ -173,7 +173,7 @@ class SearchNotes(NotesBase):
             found += " (a package)"
         return [Note("%s: found %s" % (lead, found))]
 
-    def _from_list_miss(self, e: Event) -> Note | None:
+    def _from_list_miss(self, e: SearchEvent) -> Note | None:
         """For a failed search Python made because `from package import name` named something that is not
         an attribute of the package: that failure is dropped, and the statement fails on its own terms."""
         said = e.statement
@@ -190,12 +190,12 @@ class SearchNotes(NotesBase):
             True,
         )
 
-    def _raises(self, e: Event) -> Note:
+    def _raises(self, e: SearchEvent) -> Note:
         if e.reason == "probe":
             return Note("importlib.util.find_spec returns None: a probe raises nothing")
         return Note("so the import raises ModuleNotFoundError: No module named %s" % esc(repr(e.name)))
 
-    def _namespace(self, e: Event) -> Note:
+    def _namespace(self, e: SearchEvent) -> Note:
         name = esc(e.name)
         folders = [f for f in e.namespace_path or [] if isinstance(f, str)]
         if folders:
@@ -224,7 +224,7 @@ class SearchNotes(NotesBase):
                 return "%s (in %s)" % (shown, self.place(self.path or [], i, short=True))
         return shown
 
-    def _shadow(self, e: Event, index: int, path: list[str]) -> Note | None:
+    def _shadow(self, e: SearchEvent, index: int, path: list[str]) -> Note | None:
         """A warning when a top-level module hides another of the same name: one in the standard library,
         or (recorded with explain) one installed or elsewhere further down sys.path."""
         if e.name not in self.stdlib_names:
@@ -239,7 +239,7 @@ class SearchNotes(NotesBase):
             True,
         )
 
-    def _shadow_installed(self, e: Event, index: int, path: list[str]) -> Note:
+    def _shadow_installed(self, e: SearchEvent, index: int, path: list[str]) -> Note:
         hidden = []
         for other in e.shadows or []:
             match = self._match(e.name, other, path)
