@@ -145,7 +145,7 @@ def test_every_renderer_words_notes_old_new_and_unknown_alike(tmp_path: Path) ->
     assert texts[1].startswith("New was inserted ahead of importtrace's finder")
     assert texts[2] == 'reason: unknown to this version, error: {"type": "E", "message": "m"}'
     assert texts[3] == "(no details)"
-    for fmt in ("timeline", "story"):
+    for fmt in ("timeline", "story", "summary"):
         assert [line for line in render(trace, fmt).splitlines() if line.startswith("note [")] == [
             "note [%s]: %s" % (n["code"], text) for n, text in zip(OLD_AND_NEW, texts)
         ]
