@@ -24,6 +24,8 @@ from typing import Any, Callable
 
 sys.dont_write_bytecode = True  # both runs compile the same sources afresh
 
+from odd_specs import KeptLoaderFinder  # noqa: E402  (this script's folder is sys.path[0])
+
 import importtrace  # noqa: E402
 
 FILES = {
@@ -59,6 +61,8 @@ FILES = {
     "pyc/fresh.py": "X = 1\n",
     "pyc/edited.py": "COLOR = 'red'\n",
     "pyc/hashed.py": "H = 1\n",
+    "kept_loader.py": "K = 1\n",
+    "after_notes.py": "",
     "pyc/unchecked.py": "U = 1\n",
     "pyc/blocked/mod.py": "B = 1\n",
     "pyc/prefixed.py": "P = 1\n",
@@ -260,6 +264,38 @@ def scenario_nested() -> None:
     RESULTS["nested-inner"] = dump(inner.trace)
 
 
+class AheadFinder:
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        return None
+
+
+def scenario_notes() -> None:
+    """What the trace must admit to, noted the same by both: a finder ahead of ours, a spec that
+    refuses the loader proxy, a stream whose writer fails, importlib.reload replaced by another tool,
+    our finder taken out of sys.meta_path."""
+    import importlib as lib
+
+    from importtrace.record import backend
+
+    def broken_sink(record: Any, began: bool) -> None:
+        raise OSError("the pipe is gone")
+
+    own_reload = lib.reload
+    with importtrace.trace(clock=CLOCK) as t:
+        sys.meta_path.insert(0, AheadFinder())
+        sys.meta_path.insert(2, KeptLoaderFinder("kept_loader"))
+        import kept_loader  # noqa: F401
+
+        backend.set_sink(broken_sink)
+        import after_notes  # noqa: F401
+
+        backend.set_sink(None)
+        lib.reload = lambda module: module
+        del sys.meta_path[:3]
+    lib.reload = own_reload
+    RESULTS["notes"] = dump(t.trace)
+
+
 def dump(trace: importtrace.Trace) -> dict[str, Any]:
     records = [list(r) for r in trace.records() or []]
     for r in records:
@@ -296,7 +332,7 @@ def main() -> None:
     for name, func in list(globals().items()):
         if not name.startswith("scenario_"):
             continue
-        if name == "scenario_lazy":
+        if name in ("scenario_lazy", "scenario_notes"):
             func()
             continue
         with importtrace.trace(clock=CLOCK, explain=explain) as t:

@@ -379,7 +379,7 @@ def test_the_trace_file_keeps_processes_and_reads_version_1(tree: Trace, tmp_pat
     again = importtrace.load(path)
     assert again == tree and again.processes == tree.processes
     header, *lines = path.read_text().splitlines()
-    assert json.loads(header)["version"] == 2 and all("pid" in json.loads(line) for line in lines[:-1])
+    assert json.loads(header)["version"] == 3 and all("pid" in json.loads(line) for line in lines[:-1])
     old = tmp_path / "v1.jsonl"
     event = {k: v for k, v in tree.events[0].to_dict().items() if k != "pid"}
     old.write_text('{"format":"importtrace","version":1}\n' + json.dumps(event) + '\n{"end":true,"events":1}\n')

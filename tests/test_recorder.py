@@ -616,7 +616,7 @@ def test_another_finder_inserted_ahead_is_reported(project: Project) -> None:
         sys.meta_path.insert(0, Ahead())
         import ahead_mod  # noqa: F401
         import behind_mod  # noqa: F401
-    assert [n["code"] for n in t.notes] == ["shadowed"] and "Ahead" in t.notes[0]["message"]
+    assert [n["code"] for n in t.notes] == ["shadowed"] and t.notes[0]["finder"].endswith("<locals>.Ahead")
     unobserved = only(t, "load", "ahead_mod")
     assert unobserved.observed is False and unobserved.duration is None
     ahead = only(t, "search", "behind_mod").ahead

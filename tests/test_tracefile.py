@@ -43,7 +43,7 @@ def test_round_trip_is_exact(sample: Trace, tmp_path: Path) -> None:
     loaded = importtrace.load(path)
     assert loaded == sample
     assert [e.to_dict() for e in loaded.events] == [e.to_dict() for e in sample.events]
-    assert loaded.header == {**sample.header, "format": "importtrace", "version": 2}
+    assert loaded.header == {**sample.header, "format": "importtrace", "version": 3}
     assert loaded.why("ft.a") == sample.why("ft.a")
     assert loaded.failed() == sample.failed() and len(loaded.failed()) == 2
 
@@ -98,7 +98,7 @@ def test_file_layout_is_header_events_end(sample: Trace, tmp_path: Path) -> None
     sample.save(path)
     lines = path.read_text().splitlines()
     header = json.loads(lines[0])
-    assert header["format"] == "importtrace" and header["version"] == 2 and "preloaded" in header
+    assert header["format"] == "importtrace" and header["version"] == 3 and "preloaded" in header
     events = [json.loads(line) for line in lines[1:-1]]
     assert [e["id"] for e in events] == [e.id for e in sample.events]
     crc = zlib.crc32("".join(line + "\n" for line in lines[1:-1]).encode("ascii"))

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from typing import Union
 
     from .integrations._fresh import FreshImport, fresh_import
+    from .renderers._notes import note_text
     from .rules._assertions import (
         assert_imported,
         assert_max_modules,
@@ -77,6 +78,7 @@ __all__ = [
     "diff",
     "fresh_import",
     "load",
+    "note_text",
     "render",
     "start",
     "stop",
@@ -128,6 +130,7 @@ _LAZY = {
     "assert_diff": "rules._diff",
     "diff": "rules._diff",
     "AnyEvent": "trace._anyevent",  # a typing.Union: imports typing
+    "note_text": "renderers._notes",
 }
 
 

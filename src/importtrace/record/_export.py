@@ -4,7 +4,7 @@ PYTEST_DONT_REWRITE
 
 The library does this on a Trace's first query; the command line's child does it before handing its
 records over (code objects cannot cross processes), so the parent gets them ready to use.  Also here:
-the trace's header, and the modules that appeared in sys.modules without a load the hooks saw.
+the trace's header and its notes, and the modules that appeared in sys.modules without a load the hooks saw.
 """
 
 import _imp
@@ -181,6 +181,22 @@ def cwd() -> "Optional[str]":
         return str(_external._os.getcwd())  # posix: `os` itself is not loaded under python -S
     except OSError:
         return None
+
+
+def note(at: int, code: str, data: "tuple[str, ...]") -> "dict[str, Any]":
+    """A raw note as the trace keeps it: its code and named fields, no words (the renderers word it).
+    Every code and field is described in docs/trace-format.md."""
+    fields: "dict[str, Any]" = {"at": at, "code": code}
+    if code in ("internal", "stream"):  # (where or what, then the exception's type and message if any)
+        fields["where" if code == "internal" else "what"] = data[0]
+        fields["error"] = {"type": data[1], "message": data[2]} if len(data) == 3 else None
+    elif code == "shadowed":
+        fields["finder"] = data[0]
+    elif code == "repatched":
+        fields["function"] = data[0]
+    elif data:
+        fields["data"] = list(data)
+    return fields
 
 
 def shadows(records: "RawRecords", path: "list[str]") -> "dict[int, list[str]]":

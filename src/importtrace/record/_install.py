@@ -71,11 +71,11 @@ def install(clock: "Optional[Callable[[], int]]" = None) -> None:
         patch_importlib(importlib)
 
 
-def uninstall() -> "list[tuple[int, str, str]]":
+def uninstall() -> "list[tuple[int, str, tuple[str, ...]]]":
     """Take the hooks out again; where another tool replaced one of ours since, leave theirs in place
     (ours then passes every call straight through).  Returns notes on what was left."""
     global _active, _importlib
-    left: "list[tuple[int, str, str]]" = []
+    left: "list[tuple[int, str, tuple[str, ...]]]" = []
     if not _active:
         return left
     _active = False
@@ -84,29 +84,17 @@ def uninstall() -> "list[tuple[int, str, str]]":
     if builtins.__import__ is _installed.get("import"):
         builtins.__import__ = _originals["import"]
     else:
-        left.append((now, "repatched", _REPATCHED % "builtins.__import__"))
+        left.append((now, "repatched", ("builtins.__import__",)))
     _remove_finders()
     if _importlib is not None:
         for attr in ("import_module", "reload"):
             if getattr(_importlib, attr, None) is _installed.get(attr):
                 setattr(_importlib, attr, _originals[attr])
             else:
-                left.append(
-                    (
-                        now,
-                        "repatched",
-                        "importlib.%s was replaced by another tool during the trace; it was left in place" % attr,
-                    )
-                )
+                left.append((now, "repatched", ("importlib." + attr,)))
         _importlib = None
     _installed.clear()
     return left
-
-
-_REPATCHED = (
-    "%s was replaced by another tool during the trace; it was left in place and importtrace's wrapper "
-    "now passes calls through"
-)
 
 
 def patch_importlib(importlib: "Any") -> None:

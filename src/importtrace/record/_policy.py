@@ -191,13 +191,6 @@ def module_type(loader: "Any") -> str:
     return "other"
 
 
-def shadow_note(finder: "Any") -> str:
-    return (
-        f"{type_name(finder)} was inserted ahead of importtrace's finder in sys.meta_path: modules "
-        "it serves are loaded without search and load events (they appear as unobserved loads)"
-    )
-
-
 def thread_name(tid: int) -> "Optional[str]":
     """The name of thread tid, if the program loaded threading (importtrace never imports it)."""
     threading = _modules_get("threading")

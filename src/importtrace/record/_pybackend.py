@@ -120,11 +120,11 @@ class PyRecorder:
         _pyfinder.reset()
         _pyloader.reset()
 
-    def notes(self) -> "list[tuple[int, str, str]]":
+    def notes(self) -> "list[tuple[int, str, tuple[str, ...]]]":
         return _pyrecord.notes
 
-    def note(self, code: str, message: str) -> None:
-        _pyrecord.note(code, message)
+    def note(self, code: str, data: "tuple[str, ...]") -> None:
+        _pyrecord.note(code, *data)
 
     def thread_names(self) -> "dict[int, Optional[str]]":
         return dict(_pyrecord.thread_names)

@@ -135,7 +135,7 @@ class ImporttraceFinder:
                 try:
                     wrap(spec, rec)
                 except Exception as exc:
-                    R.note("internal", "loader proxy: {}: {}".format(*_policy.describe(exc)))
+                    R.note("internal", "loader proxy", *_policy.describe(exc))
         R.end(rec)
         return spec
 
@@ -147,7 +147,7 @@ def shadowed(ahead: "list[Any]") -> None:
     for finder in ahead:
         if not any(finder is seen for seen in _ahead_seen):
             _ahead_seen.append(finder)
-            R.note("shadowed", _policy.shadow_note(finder))
+            R.note("shadowed", _policy.type_name(finder))
 
 
 # --- the program's __main__ (command line) ----------------------------------------------------------------

@@ -188,7 +188,7 @@ class _Proxy:
             try:
                 watch[name](module)
             except Exception as err:
-                R.note("internal", "watching a module: {}: {}".format(*_policy.describe(err)))
+                R.note("internal", "watching a module", *_policy.describe(err))
 
     def _before_exec(self, rec: "Record", module: "Any") -> None:
         if rec[0] == "reload":
@@ -359,7 +359,7 @@ def reload_hook(module: "ModuleType") -> "ModuleType":
     try:
         rec = start_reload(module, _getframe(1))
     except Exception as exc:
-        R.note("internal", "reload hook: {}: {}".format(*_policy.describe(exc)))
+        R.note("internal", "reload hook", *_policy.describe(exc))
     if rec is None:
         return _orig_reload(module)
     try:

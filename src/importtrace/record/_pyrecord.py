@@ -51,7 +51,7 @@ loading: "dict[str, int]" = {}  # module name -> thread ident, while its code ru
 stacks: "dict[int, list[tuple[Record, Any]]]" = {}  # thread ident -> open loads: (record, name if its loader runs)
 threads: "dict[int, int]" = {}  # thread ident -> small number
 thread_names: "dict[int, Optional[str]]" = {}  # small number -> name
-notes: "list[tuple[int, str, str]]" = []  # (clock, code, message): what the trace must admit to
+notes: "list[tuple[int, str, tuple[str, ...]]]" = []  # (clock, code, data): what the trace must admit to
 sink: "Optional[Callable[[tuple[Any, ...], bool], None]]" = None  # the stream writer
 stream_fd = -1  # a child process's record (importtrace.run._child._ProcessFile): each record written as it ends
 _lines = _export.Lines()
@@ -126,7 +126,7 @@ def stream(rec: "Record") -> None:
             data = data[_os.write(stream_fd, data) :]
     except (OSError, ValueError):
         stream_fd = -1
-        note("stream", "writing the process record failed: later events were not written")
+        note("stream", "record")
 
 
 def emit(rec: "Record", begin: bool) -> None:
@@ -135,11 +135,12 @@ def emit(rec: "Record", begin: bool) -> None:
         try:
             writer(tuple(rec), begin)
         except Exception as exc:  # a broken stream must never break the program's import
-            note("stream", "writing the stream failed: {}: {}".format(*_policy.describe(exc)))
+            note("stream", "stream", *_policy.describe(exc))
 
 
-def note(code: str, message: str) -> None:
-    notes.append((clock(), code, message))
+def note(code: str, *data: str) -> None:
+    """Note what the trace must admit to: a code and its data (the renderers word it)."""
+    notes.append((clock(), code, data))
 
 
 def push(rec: "Record", marker: "Any") -> None:
@@ -254,7 +255,7 @@ def _prepare_import(name: "Any", globals: "Any", fromlist: "Any", level: "Any", 
         resolved = name if level == 0 else _policy.resolve(name, globals, level)
         return start_hit(name, resolved, f, fromlist, level, "import") if resolved else None
     except Exception as exc:
-        note("internal", "__import__ hook: {}: {}".format(*_policy.describe(exc)))
+        note("internal", "__import__ hook", *_policy.describe(exc))
         return None
 
 
@@ -294,7 +295,7 @@ def _prepare_import_module(name: "Any", package: "Any", f: "FrameType") -> "Opti
             resolved = _policy.resolve(name[level:], {"__package__": package}, level)
         return start_hit(name, resolved, f, (), level, "import_module") if resolved else None
     except Exception as exc:
-        note("internal", "import_module hook: {}: {}".format(*_policy.describe(exc)))
+        note("internal", "import_module hook", *_policy.describe(exc))
         return None
 
 

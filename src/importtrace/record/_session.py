@@ -27,16 +27,13 @@ if TYPE_CHECKING:
 
     Clock = Callable[[], int]
     Record = tuple[Any, ...]
+    Note = tuple[int, str, tuple[str, ...]]  # (clock, code, data)
 
 _os = sys.modules["_frozen_importlib_external"]._os  # posix or nt: `os` itself is not loaded under python -S
 _lock = _thread.allocate_lock()
 _sessions: "list[Recording]" = []  # the program's recordings, innermost last
 _held: "list[Recording]" = []  # the command line's own recording: outside the program's reach
 _global: "Optional[Recording]" = None
-_REMOVED = (
-    "importtrace's finder was taken out of sys.meta_path during the trace (a restored snapshot of "
-    "sys.meta_path, say): searches and loads after that were not recorded"
-)
 
 
 class Recording(TraceQueries):
@@ -147,7 +144,7 @@ class Recording(TraceQueries):
         found = (_export.unobserved(name, backend.new_id(), t_end, thread) for name in new)
         return [rec for rec in found if rec is not None]
 
-    def _header(self, t_end: int, notes: "list[tuple[int, str, str]]", threads: "dict[int, Any]") -> "dict[str, Any]":
+    def _header(self, t_end: int, notes: "list[Note]", threads: "dict[int, Any]") -> "dict[str, Any]":
         pid = _os.getpid()
         process = {
             "pid": pid,
@@ -183,7 +180,7 @@ class Recording(TraceQueries):
             "explain": self._explain,
             "hooks": backend.name,
             "threads": [{"thread": n, "name": name} for n, name in sorted(threads.items())],
-            "notes": [{"at": at - self._t0, "code": code, "message": msg} for at, code, msg in notes],
+            "notes": [_export.note(at - self._t0, code, data) for at, code, data in notes],
         }
 
     @property
@@ -237,15 +234,15 @@ def after_fork(recording: Recording) -> None:
     recording._begin()
 
 
-def _admit(notes: "list[tuple[int, str, str]]", t_end: int) -> None:
+def _admit(notes: "list[Note]", t_end: int) -> None:
     """Add what the trace must admit to at its end: finders ahead of ours, our finder taken out."""
-    noted = {msg for _, code, msg in notes if code == "shadowed"}
+    noted = {data for _, code, data in notes if code == "shadowed"}
     for finder in backend.finders_ahead():  # inserted before this trace began, still ahead
-        message = _policy.shadow_note(finder)
-        if message not in noted:
-            notes.append((t_end, "shadowed", message))
+        data = (_policy.type_name(finder),)
+        if data not in noted:
+            notes.append((t_end, "shadowed", data))
     if _install.finder_removed():
-        notes.append((t_end, "removed", _REMOVED))
+        notes.append((t_end, "removed", ()))
 
 
 def _with_shadows(records: "RawRecords", path: "list[str]") -> "RawRecords":

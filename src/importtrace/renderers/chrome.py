@@ -16,6 +16,7 @@ from typing import Any
 from ..trace._anyevent import AnyEvent
 from ..trace._event import KIND_FIELDS
 from ..trace._trace import Trace
+from ._notes import note_text
 
 _PID = 1  # a trace without process ids (a version 1 trace file)
 
@@ -86,7 +87,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
                     "ts": _us(start + (at if isinstance(at, int) else 0)),
                     "pid": pid,
                     "tid": 1,
-                    "args": {"message": note.get("message", "")},
+                    "args": {**{k: v for k, v in note.items() if k not in ("at", "code")}, "message": note_text(note)},
                 }
             )
     encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode  # dumps() builds one per call

@@ -23,6 +23,7 @@ from ..trace._anyevent import AnyEvent
 from ..trace._event import KINDS
 from ..trace._trace import Trace
 from ._describe import Facts, counts
+from ._notes import note_text
 from ._text import esc, ms, plural, took
 
 
@@ -99,8 +100,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
             plural(theirs, "circular import")
         )
     notes = "".join(
-        "<li>[%s] %s</li>" % (escape(esc(str(n.get("code", "")))), escape(esc(str(n.get("message", "")))))
-        for n in trace.notes
+        "<li>[%s] %s</li>" % (escape(esc(str(n.get("code", "")))), escape(esc(note_text(n)))) for n in trace.notes
     )
     parts = {
         "SUMMARY": escape(counts(trace, facts.cycles)) if trace.events else "no events",

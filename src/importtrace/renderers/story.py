@@ -16,6 +16,7 @@ from ..trace._anyevent import AnyEvent
 from ..trace._event import LoadEvent
 from ..trace._trace import Trace
 from ._describe import Facts, counts
+from ._notes import note_text
 from ._text import esc, ms, paint
 from .explain import Explainer, Note
 from .timeline import _same_place, _wrap
@@ -44,7 +45,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     out.extend(paint(line, "dim", color) for line in _wrap(footer, 0, width, 3))
     for note in trace.notes:
         code = esc(str(note.get("code", "")))
-        out.append(paint("note [%s]: " % code, "warn", color) + esc(str(note.get("message", ""))))
+        out.append(paint("note [%s]: " % code, "warn", color) + esc(note_text(note)))
     return "\n".join(out) + "\n"
 
 

@@ -3,7 +3,8 @@
 Total import time; modules loaded (the program's own, third-party, standard library); the slowest
 separate subtrees by cumulative time, each with the statement (file:line) that first imported it and
 the largest other packages inside it; the program's own code; failed imports; circular imports in the
-program's own code (those inside installed packages are counted by package); then how to see more.
+program's own code (those inside installed packages are counted by package); the trace's notes (what
+the tracer could not see); then how to see more.
 The command line shows it instead of the timeline when a trace has more than ``AUTO_LIMIT`` events.
 """
 
@@ -18,6 +19,7 @@ from ..trace._anyevent import AnyEvent
 from ..trace._event import HitEvent
 from ..trace._trace import Trace
 from ._describe import Facts
+from ._notes import note_text
 from ._text import esc, keep_head, paint, plural, took
 
 #: traces with more events than this get the summary by default on the command line (format "auto")
@@ -42,6 +44,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     _own_code(out, start)
     _failed(out, trace, start, facts)
     _cycles(out, trace, start, facts)
+    _notes(out, trace)
     _more(out, trace)
     return out.text()
 
@@ -242,6 +245,13 @@ def _cycles(out: Lines, trace: Trace, start: StartUp, facts: Facts) -> None:
             "  and %d inside installed packages and the standard library (%s), not yours to fix" % (total, listed),
             "dim",
         )
+
+
+def _notes(out: Lines, trace: Trace) -> None:
+    if trace.notes:
+        out.add()
+    for note in trace.notes:
+        out.add("note [%s]: %s" % (esc(str(note.get("code", ""))), esc(note_text(note))), "warn")
 
 
 def _more(out: Lines, trace: Trace) -> None:

@@ -243,6 +243,6 @@ def _hand_over(recording: "Recording", final: bool = True) -> "Optional[tuple[di
     except TraceError:
         return None
     header = dict(stopped.header, t0=stopped.t0)
-    note = {"at": header.get("duration", 0), "code": "stopped", "message": message}
+    note = {"at": header.get("duration", 0), "code": "stopped"}
     header["notes"] = [*header.get("notes", ()), note]
     return header, stopped.records() or []

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     _E = TypeVar("_E", bound="Event")
 
 FORMAT = "importtrace"
-VERSION = 2  # 2: events carry their process's pid, the header lists the processes (1 is still read)
+VERSION = 3  # 3: notes keep named fields, not a message; 2: events carry their pid, the header lists the processes
 KINDS = ("search", "load", "hit", "reload")
 
 COMMON_FIELDS = ("id", "kind", "name", "start", "duration", "pid", "thread", "parent", "importer", "where")

@@ -142,7 +142,7 @@ typedef struct {
     Thread *threads;
     int nthreads, threads_cap, last_thread;
     PyObject *thread_names; /* number -> name */
-    PyObject *notes;        /* [(clock, code, message)] */
+    PyObject *notes;        /* [(clock, code, data)]: data a tuple of str */
     PyObject *finder;       /* the active Finder */
     PyObject *on_importlib;
     PyObject *watch;      /* module name -> callable(module), called each time that module has loaded */
@@ -159,7 +159,7 @@ typedef struct {
     PyObject *machinery; /* file name -> bool (shared with the Python side) */
     PyObject *p_asker, *p_resolve, *p_owner, *p_describe, *p_type_name, *p_module_type, *p_thread_name,
         *p_path_tuple, *p_load_details, *p_load_done, *p_search_details, *p_namespace_details, *p_hit_details,
-        *p_star_details, *p_snapshot, *p_changes, *p_shadow_note, *p_find_spec_legacy,
+        *p_star_details, *p_snapshot, *p_changes, *p_find_spec_legacy,
         *default_clock;
     long import_name; /* the IMPORT_NAME opcode */
 } Recorder;
@@ -196,7 +196,7 @@ Request *rec_request_for(Recorder *R, PyObject *fullname);
 void rec_pop(Recorder *R, Py_ssize_t index);
 Open *rec_top(Recorder *R);
 void rec_set_marker(Recorder *R, Py_ssize_t index, int running);
-void rec_note(Recorder *R, const char *code, PyObject *message);
+void rec_note(Recorder *R, const char *code, PyObject *data);
 void rec_note_internal(Recorder *R, const char *where);
 int rec_set_extra(Recorder *R, Py_ssize_t index, int field, PyObject *value);
 PyObject *rec_get_extra(Recorder *R, Py_ssize_t index, int field);

@@ -745,18 +745,18 @@ finders_ahead_names(Recorder *R, PyObject *meta_path, Py_ssize_t i)
             Py_CLEAR(names);
             break;
         }
-        Py_DECREF(name);
         int seen = 0;
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(R->ahead_seen) && !seen; j++) {
             seen = PyList_GET_ITEM(R->ahead_seen, j) == finder;
         }
         if (!seen && PyList_Append(R->ahead_seen, finder) == 0) {
-            PyObject *message = PyObject_CallOneArg(R->p_shadow_note, finder);
-            if (message != NULL) {
-                rec_note(R, "shadowed", message);
+            PyObject *data = PyTuple_Pack(1, name);
+            if (data != NULL) {
+                rec_note(R, "shadowed", data);
             }
-            Py_XDECREF(message);
+            Py_XDECREF(data);
         }
+        Py_DECREF(name);
     }
     if (names != NULL && PyList_GET_SIZE(names) == 0) {
         Py_CLEAR(names);

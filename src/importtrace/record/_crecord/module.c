@@ -58,7 +58,6 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     R->p_load_details = policy_attr(policy, "load_details");
     R->p_snapshot = policy_attr(policy, "snapshot");
     R->p_changes = policy_attr(policy, "changes");
-    R->p_shadow_note = policy_attr(policy, "shadow_note");
     R->p_load_done = policy_attr(policy, "load_done");
     R->p_search_details = policy_attr(policy, "search_details");
     R->p_namespace_details = policy_attr(policy, "namespace_details");
@@ -72,7 +71,7 @@ recorder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         || !R->sys_dict || !R->watch
         || !R->machinery || !R->p_asker || !R->p_resolve || !R->p_owner || !R->p_describe || !R->p_type_name
         || !R->p_module_type || !R->p_thread_name || !R->p_path_tuple || !R->p_load_details || !R->p_snapshot
-        || !R->p_changes || !R->p_shadow_note || !R->p_load_done || !R->p_search_details
+        || !R->p_changes || !R->p_load_done || !R->p_search_details
         || !R->p_namespace_details || !R->p_hit_details || !R->p_star_details || !R->p_find_spec_legacy || !R->default_clock
         || !opcode || !PyDict_Check(R->machinery)) {
         Py_XDECREF(opcode);
@@ -345,11 +344,11 @@ static PyObject *
 recorder_note(Recorder *R, PyObject *args)
 {
     const char *code;
-    PyObject *message;
-    if (!PyArg_ParseTuple(args, "sO:note", &code, &message)) {
+    PyObject *data;
+    if (!PyArg_ParseTuple(args, "sO!:note", &code, &PyTuple_Type, &data)) {
         return NULL;
     }
-    rec_note(R, code, message);
+    rec_note(R, code, data);
     Py_RETURN_NONE;
 }
 
@@ -528,7 +527,6 @@ recorder_clear(Recorder *R)
     Py_CLEAR(R->p_load_details);
     Py_CLEAR(R->p_snapshot);
     Py_CLEAR(R->p_changes);
-    Py_CLEAR(R->p_shadow_note);
     Py_CLEAR(R->p_load_done);
     Py_CLEAR(R->p_search_details);
     Py_CLEAR(R->p_namespace_details);

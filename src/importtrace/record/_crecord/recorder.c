@@ -227,15 +227,14 @@ call_sink(Recorder *R, Py_ssize_t index, PyObject *began)
         PyErr_Fetch(&etype, &evalue, &etb);
         PyErr_NormalizeException(&etype, &evalue, &etb);
         PyObject *described = evalue ? rec_describe(R, evalue) : NULL;
-        PyObject *message = described ? PyUnicode_FromFormat("writing the stream failed: %S: %S",
-                                                             PyTuple_GET_ITEM(described, 0),
-                                                             PyTuple_GET_ITEM(described, 1))
-                                      : NULL;
-        if (message != NULL) {
-            rec_note(R, "stream", message);
+        PyObject *data = described ? Py_BuildValue("(sOO)", "stream", PyTuple_GET_ITEM(described, 0),
+                                                   PyTuple_GET_ITEM(described, 1))
+                                   : NULL;
+        if (data != NULL) {
+            rec_note(R, "stream", data);
         }
         PyErr_Clear();
-        Py_XDECREF(message);
+        Py_XDECREF(data);
         Py_XDECREF(described);
         Py_XDECREF(etype);
         Py_XDECREF(evalue);
@@ -420,13 +419,14 @@ rec_set_marker(Recorder *R, Py_ssize_t index, int running)
     }
 }
 
+/* Note what the trace must admit to: a code and its data, a tuple of str (the renderers word it). */
 void
-rec_note(Recorder *R, const char *code, PyObject *message)
+rec_note(Recorder *R, const char *code, PyObject *data)
 {
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     int64_t at = rec_now(R);
-    PyObject *note = Py_BuildValue("(LsO)", (long long)at, code, message);
+    PyObject *note = Py_BuildValue("(LsO)", (long long)at, code, data);
     if (note == NULL || PyList_Append(R->notes, note) < 0) {
         PyErr_Clear();
     }
@@ -443,14 +443,14 @@ rec_note_internal(Recorder *R, const char *where)
     PyErr_Fetch(&type, &value, &tb);
     PyErr_NormalizeException(&type, &value, &tb);
     PyObject *described = value ? rec_describe(R, value) : NULL;
-    PyObject *message = described ? PyUnicode_FromFormat("%s: %S: %S", where, PyTuple_GET_ITEM(described, 0),
-                                                         PyTuple_GET_ITEM(described, 1))
-                                  : NULL;
+    PyObject *data = described ? Py_BuildValue("(sOO)", where, PyTuple_GET_ITEM(described, 0),
+                                               PyTuple_GET_ITEM(described, 1))
+                               : NULL;
     PyErr_Clear();
-    if (message != NULL) {
-        rec_note(R, "internal", message);
+    if (data != NULL) {
+        rec_note(R, "internal", data);
     }
-    Py_XDECREF(message);
+    Py_XDECREF(data);
     Py_XDECREF(described);
     Py_XDECREF(type);
     Py_XDECREF(value);

@@ -90,10 +90,10 @@ stream_record(Recorder *R, Py_ssize_t index)
         PyErr_Clear();
         unmap(R);
         R->stream_fd = -1;
-        PyObject *message = PyUnicode_FromString("writing the process record failed: later events were not written");
-        if (message != NULL) {
-            rec_note(R, "stream", message);
-            Py_DECREF(message);
+        PyObject *data = Py_BuildValue("(s)", "record");
+        if (data != NULL) {
+            rec_note(R, "stream", data);
+            Py_DECREF(data);
         }
         PyErr_Clear();
     }
