@@ -78,6 +78,24 @@ def test_a_session_traces_only_tests_that_ask(pytester: pytest.Pytester) -> None
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
+def test_tests_that_patch_sys_pass_as_untraced(pytester: pytest.Pytester) -> None:
+    """packaging's tests patch sys.version_info; the plugin stops a test's recording before monkeypatch
+    undoes it (its header read the patched value and failed the test)."""
+    pytester.makepyfile(
+        test_patching="""
+        import sys, types
+
+        def test_version(monkeypatch):
+            monkeypatch.setattr(sys, "version_info", (3, 1))
+            import colorsys
+
+        def test_implementation(monkeypatch, import_trace):
+            monkeypatch.setattr(sys, "implementation", types.SimpleNamespace())
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider", "--importtrace", "-W", "error").assert_outcomes(passed=2)
+
+
 # --- the fixture and its assertions ---------------------------------------------------------------------
 
 

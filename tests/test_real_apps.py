@@ -19,7 +19,7 @@ import importtrace
 from importtrace import Trace
 
 from . import realapp
-from .conftest import run_cli, write_files
+from .conftest import Project, run_cli, write_files
 
 PROGRAM = ["-m", "mycli", "--version"]
 
@@ -112,6 +112,33 @@ def test_a_large_trace_opens_with_a_summary_read_in_ten_seconds(app: App) -> Non
     small = app.show("--include", "mycli*").splitlines()  # filtered down to few events: the timeline
     assert small[0].startswith("importtrace timeline: ") and "mycli.util" in "\n".join(small)
     assert app.show("--explain").startswith("importtrace timeline: ")  # notes are for the timeline
+
+
+def test_the_summary_lists_a_failure_retried_from_one_place_once(project: Project) -> None:
+    """packaging's tests import a missing module 289 times from one line: one row with a count, then the
+    other failures, not ten copies of the first."""
+    project.write(
+        {
+            "retry.py": (
+                "for _ in range(12):\n"
+                "    try:\n"
+                "        import missing_retried\n"
+                "    except ImportError:\n"
+                "        pass\n"
+                "try:\n"
+                "    import missing_once\n"
+                "except ImportError:\n"
+                "    pass\n"
+            )
+        }
+    )
+    with importtrace.trace() as t:
+        import retry  # noqa: F401
+    text = importtrace.render(t, "summary")
+    block = text[text.index("Failed imports: 13") :].splitlines()[1:3]
+    assert block[0].split()[:3] == ["missing_retried", "not", "found"]
+    assert block[0].endswith("retry.py:3 (retry)  (12 times)")
+    assert block[1].split()[:3] == ["missing_once", "not", "found"] and block[1].endswith("retry.py:7 (retry)")
 
 
 def test_a_summary_of_one_big_import_names_the_largest_imports_inside_it(app: App) -> None:

@@ -841,3 +841,24 @@ def test_imp_reload_is_recorded(project: Project) -> None:
     reload = only(t, "reload", "old_style")
     assert reload.rebound == ["X"] and old_style.X == 2
     assert reload.importer == __name__ and reload.where == "%s:%d" % (__file__, line)  # not imp.py's line
+
+
+def test_a_trace_stopped_while_the_program_patches_sys_says_the_truth(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Tests patch sys.version_info, sys.implementation or sys.argv (packaging's do) and the plugin stops
+    its recording before monkeypatch undoes them: stopping must not fail, and the header is the real one."""
+    real = "%d.%d.%d" % sys.version_info[:3]
+    implementation = sys.implementation.name
+    with importtrace.trace() as t:
+        import colorsys  # noqa: F401
+
+        monkeypatch.setattr(sys, "version_info", (3, 1))
+        monkeypatch.setattr(sys, "implementation", types.SimpleNamespace())
+        monkeypatch.setattr(sys, "argv", None)
+        monkeypatch.setattr(sys, "pycache_prefix", object(), raising=False)
+    monkeypatch.undo()
+    assert t.header["python"] == real and t.header["implementation"] == implementation
+    assert t.header["argv"] == [] and t.header["pycache_prefix"] is None
+    t.save(tmp_path / "t.jsonl")
+    assert importtrace.load(tmp_path / "t.jsonl").header["python"] == real

@@ -386,11 +386,13 @@ def summarize(trace: Trace, slowest: int = 3, listed: int = 15) -> str:
     failed = [e for e in trace.failed() if not own(e.name)]
     unobserved = sum(1 for e in loads if not e.observed)
 
-    parts = [_plural(len(names), "module") + " loaded", _plural(hits, "cache hit")]
+    from ..renderers._text import plural
+
+    parts = [plural(len(names), "module") + " loaded", plural(hits, "cache hit")]
     if unobserved:
-        parts.append(f"{unobserved} loaded unobserved (by a finder ahead of importtrace's)")
+        parts.append(f"{unobserved:,} loaded unobserved (by a finder ahead of importtrace's)")
     if failed:
-        parts.append(_plural(len(failed), "failed import"))
+        parts.append(plural(len(failed), "failed import"))
     parts.append("imports took %s ms" % ms(import_time(trace), 2))
     lines = [", ".join(parts)]
     timed = sorted((e for e in loads if e.self_duration is not None), key=lambda e: -(e.self_duration or 0))
@@ -405,10 +407,6 @@ def summarize(trace: Trace, slowest: int = 3, listed: int = 15) -> str:
             shown += " (+%d more)" % (len(names) - listed)
         lines.append("loaded: " + shown)
     return "\n".join(lines)
-
-
-def _plural(n: int, word: str) -> str:
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
 
 
 # Frames of this module are import machinery to the recorder: a fresh import is attributed to the test.

@@ -34,6 +34,14 @@ _lock = _thread.allocate_lock()
 _sessions: "list[Recording]" = []  # the program's recordings, innermost last
 _held: "list[Recording]" = []  # the command line's own recording: outside the program's reach
 _global: "Optional[Recording]" = None
+# What the interpreter is, read when the recorder is imported: a program (or a test of it) may patch
+# sys.version_info or sys.implementation while a trace records, and the header must still be true.
+_INTERPRETER = {
+    "python": "%d.%d.%d" % sys.version_info[:3],
+    "implementation": sys.implementation.name,
+    "platform": sys.platform,
+    "executable": sys.executable,
+}
 
 
 class Recording(TraceQueries):
@@ -150,20 +158,18 @@ class Recording(TraceQueries):
             "pid": pid,
             "parent": _os.getppid(),
             "how": "main",
-            "command": as_texts(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv]),
+            "command": _command_line(),
             "started": self._wall,
             "start": 0,
             "duration": t_end - self._t0,
         }
+        prefix = getattr(sys, "pycache_prefix", None)
         return {
             "format": "importtrace",
             "version": VERSION,
             "pid": pid,
             "processes": [process],
-            "python": "%d.%d.%d" % sys.version_info[:3],
-            "implementation": sys.implementation.name,
-            "platform": sys.platform,
-            "executable": sys.executable,
+            **_INTERPRETER,
             "argv": as_texts(sys.argv),
             "cwd": _export.cwd(),
             "started": self._wall,
@@ -176,7 +182,7 @@ class Recording(TraceQueries):
             "stdlib": _export.stdlib_dir(),
             "site_packages": [p for p in self._path if p.endswith(("site-packages", "dist-packages"))],
             "dont_write_bytecode": bool(sys.dont_write_bytecode),
-            "pycache_prefix": getattr(sys, "pycache_prefix", None),
+            "pycache_prefix": prefix if type(prefix) is str else None,
             "explain": self._explain,
             "hooks": backend.name,
             "threads": [{"thread": n, "name": name} for n, name in sorted(threads.items())],
@@ -257,6 +263,18 @@ def _with_shadows(records: "RawRecords", path: "list[str]") -> "RawRecords":
             rec = (*rec[:S_DETAILS], details, *rec[S_DETAILS + 1 :])
         out.append(rec)
     return out
+
+
+def _command_line() -> "list[str]":
+    """This process's command line (sys.orig_argv, or before 3.10 the executable and sys.argv), whatever
+    the program has put in those by now."""
+    orig = getattr(sys, "orig_argv", None)
+    if orig:
+        return as_texts(orig)
+    try:
+        return as_texts([sys.executable, *sys.argv])
+    except Exception:
+        return []
 
 
 def as_texts(values: "Any") -> "list[str]":

@@ -293,9 +293,9 @@ def counts(trace: Trace, circular: dict[tuple[str | None, str], str] | None = No
         elif e.kind == "reload":
             failed_reloads += e.error is not None
     out = []
-    out.append(plural(n["search"], "search", "searches") + (" (%d not found)" % missing if missing else ""))
+    out.append(plural(n["search"], "search", "searches") + (" (%s not found)" % f"{missing:,}" if missing else ""))
     extra = [
-        "%d %s" % (k, word)
+        "%s %s" % (f"{k:,}", word)
         for k, word in ((failed_loads, "failed"), (unfinished, "unfinished"), (unobserved, "unobserved"))
         if k
     ]
@@ -304,7 +304,9 @@ def counts(trace: Trace, circular: dict[tuple[str | None, str], str] | None = No
     out.append(plural(n["load"], "load", "loads") + (" (%s)" % ", ".join(extra) if extra else ""))
     hit_text = plural(hits, "cache hit", "cache hits")
     if hits != n["hit"]:
-        hit_text += " from %d places" % n["hit"]
-    out.append(hit_text + (" (%d circular)" % loops if loops else ""))
-    out.append(plural(n["reload"], "reload", "reloads") + (" (%d failed)" % failed_reloads if failed_reloads else ""))
+        hit_text += " from %s" % plural(n["hit"], "place")
+    out.append(hit_text + (" (%s circular)" % f"{loops:,}" if loops else ""))
+    out.append(
+        plural(n["reload"], "reload", "reloads") + (" (%s failed)" % f"{failed_reloads:,}" if failed_reloads else "")
+    )
     return ", ".join(out)

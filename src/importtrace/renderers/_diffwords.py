@@ -8,6 +8,7 @@ from typing import Callable
 from ..rules._diffresult import Diff, FailedImport, Group, TimeChange
 from ..rules._noise import ALPHA
 from ._text import esc, took
+from ._text import plural as plural
 
 _LISTED = 8  # module names shown per group before "(+N more)"
 
@@ -37,10 +38,6 @@ def stdlib_failures(failures: list[FailedImport], show: Callable[[str], str] = e
         plural(len(names), "failed import"),
         listing(names, show),
     )
-
-
-def plural(n: int, word: str) -> str:
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
 
 
 def signed(ns: int) -> str:

@@ -198,12 +198,16 @@ def _failed(out: Lines, trace: Trace, start: StartUp, facts: Facts) -> None:
     chosen = {id(e) for e in mine}
     others = [e for e in failed if id(e) not in chosen]
     out.add()
-    out.add("Failed imports: %d" % len(failed), "bold" if mine else None)
-    for e in mine[:_LISTED]:
+    out.add("Failed imports: %s" % f"{len(failed):,}", "bold" if mine else None)
+    rows: dict[str, int] = {}  # the same failure asked from the same place (a test that retries it) once
+    for e in mine:
         what = facts.error(e) if e.error is not None else "not found"
-        out.add("  %s  %s  %s" % (esc(e.name), what, _asked(e, facts)))
-    if len(mine) > _LISTED:
-        out.add("  ... and %d more" % (len(mine) - _LISTED))
+        row = "  %s  %s  %s" % (esc(e.name), what, _asked(e, facts))
+        rows[row] = rows.get(row, 0) + 1
+    for row, times in list(rows.items())[:_LISTED]:
+        out.add(row + ("  (%s times)" % f"{times:,}" if times > 1 else ""))
+    if len(rows) > _LISTED:
+        out.add("  ... and %s more" % f"{len(rows) - _LISTED:,}")
     if others:
         names = list(dict.fromkeys(esc(e.name) for e in others))
         listed = ", ".join(names[:_LISTED]) + (" (+%d more)" % (len(names) - _LISTED) if len(names) > _LISTED else "")
