@@ -390,6 +390,10 @@ def test_nothing():
 def test_fails():
     import lonely
     assert False
+
+def test_reloads():
+    import importlib, app.cli
+    importlib.reload(app.cli)
 """
 
 
@@ -397,7 +401,7 @@ def test_importtrace_option_adds_a_summary_per_test(pytester: pytest.Pytester) -
     write_files(pytester.path, {**APP, "lonely.py": ""})
     pytester.makepyfile(test_summary=SUMMARY_TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider", "--importtrace")
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(
         [
             "*- importtrace -*",  # the section in the failing test's report
@@ -410,6 +414,7 @@ def test_importtrace_option_adds_a_summary_per_test(pytester: pytest.Pytester) -
             "    loaded: app, app.report, heavy, heavy_part, app.cli",
             "test_summary.py::test_nothing: 0 modules loaded, 0 cache hits, imports took 0.00 ms",
             "test_summary.py::test_fails: 1 module loaded, 0 cache hits, imports took * ms",
+            "test_summary.py::test_reloads: 0 modules loaded, * cache hit*, 1 reload, imports took * ms",
         ]
     )
 
@@ -418,7 +423,7 @@ def test_without_the_option_there_is_no_summary(pytester: pytest.Pytester) -> No
     write_files(pytester.path, {**APP, "lonely.py": ""})
     pytester.makepyfile(test_summary=SUMMARY_TESTS)
     result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=3, failed=1)
     out = result.stdout.str()
     assert "- importtrace -" not in out and "imports per test" not in out and "modules loaded" not in out
 
@@ -428,7 +433,7 @@ def test_importtrace_option_with_xdist_workers(pytester: pytest.Pytester) -> Non
     write_files(pytester.path, {**APP, "lonely.py": ""})
     pytester.makepyfile(test_summary=SUMMARY_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "xdist", "-n", "2", "--importtrace")
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=3, failed=1)
     out = result.stdout.str()
     assert "2 workers" in out or "gw1" in out  # the tests ran in worker processes
     result.stdout.fnmatch_lines(["*- importtrace -*", "loaded: lonely"])

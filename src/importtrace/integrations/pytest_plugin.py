@@ -378,19 +378,22 @@ class _Reporter:
 
 
 def summarize(trace: Trace, slowest: int = 3, listed: int = 15) -> str:
-    """A test's import summary: modules loaded, cache hits and time; the slowest loads; their names."""
+    """A test's import summary: modules loaded, cache hits, reloads and time; the slowest loads; their names."""
     own = is_importtrace
     loads = [e for e in trace.events if e.kind == "load" and e.error is None and not own(e.name)]
     names = list(dict.fromkeys(e.name for e in loads))
     hits = sum(e.count for e in trace.events if e.kind == "hit" and not own(e.name))
     failed = [e for e in trace.failed() if not own(e.name)]
     unobserved = sum(1 for e in loads if not e.observed)
+    reloads = sum(1 for e in trace.events if e.kind == "reload" and not own(e.name))
 
     from ..renderers._text import plural
 
     parts = [plural(len(names), "module") + " loaded", plural(hits, "cache hit")]
     if unobserved:
         parts.append(f"{unobserved:,} loaded unobserved (by a finder ahead of importtrace's)")
+    if reloads:
+        parts.append(plural(reloads, "reload"))
     if failed:
         parts.append(plural(len(failed), "failed import"))
     parts.append("imports took %s ms" % ms(import_time(trace), 2))
