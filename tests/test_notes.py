@@ -145,10 +145,11 @@ def test_every_renderer_words_notes_old_new_and_unknown_alike(tmp_path: Path) ->
     assert texts[1].startswith("New was inserted ahead of importtrace's finder")
     assert texts[2] == 'reason: unknown to this version, error: {"type": "E", "message": "m"}'
     assert texts[3] == "(no details)"
-    for fmt in ("timeline", "story", "summary"):
-        assert [line for line in render(trace, fmt).splitlines() if line.startswith("note [")] == [
+    empty = Trace([], dict(trace.header))  # a trace with notes and no events still shows them
+    for fmt, shown in (("timeline", trace), ("story", trace), ("summary", trace), ("tree", trace), ("story", empty)):
+        assert [line for line in render(shown, fmt).splitlines() if line.startswith("note [")] == [
             "note [%s]: %s" % (n["code"], text) for n, text in zip(OLD_AND_NEW, texts)
-        ]
+        ], fmt
     html = render(trace, "html")
     assert "Old was ahead" in html and "New was inserted ahead" in html and "reason: unknown" in html
     chrome = [row for row in json.loads(render(trace, "chrome"))["traceEvents"] if row.get("cat") == "note"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from ._text import esc, paint
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -60,3 +62,10 @@ def note_text(note: Mapping[str, Any]) -> str:
 
 def _plain(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=repr)
+
+
+def note_lines(notes: list[dict[str, Any]], color: bool) -> list[str]:
+    """A trace's notes as the text formats end with them: ``note [code]: sentence``, one a line."""
+    return [
+        paint("note [%s]: " % esc(str(note.get("code", ""))), "warn", color) + esc(note_text(note)) for note in notes
+    ]

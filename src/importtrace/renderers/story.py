@@ -16,7 +16,7 @@ from ..trace._anyevent import AnyEvent
 from ..trace._event import LoadEvent
 from ..trace._trace import Trace
 from ._describe import Facts, counts
-from ._notes import note_text
+from ._notes import note_lines
 from ._text import esc, ms, paint
 from .explain import Explainer, Note
 from .timeline import _same_place, _wrap
@@ -37,15 +37,14 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
         out.extend(paint(line, "dim", color) for line in _wrap(body, column, width, 4 if column else 2))
     if not trace.events:
         out.append("(no imports)")
+        out.extend(note_lines(trace.notes, color))
         return "\n".join(out) + "\n"
     teller = _Teller(trace, facts, explainer, width, color)
     teller.tell(_groups(trace.children(None)))
     out.extend(teller.lines)
     footer = "-- " + counts(trace, facts.cycles)
     out.extend(paint(line, "dim", color) for line in _wrap(footer, 0, width, 3))
-    for note in trace.notes:
-        code = esc(str(note.get("code", "")))
-        out.append(paint("note [%s]: " % code, "warn", color) + esc(note_text(note)))
+    out.extend(note_lines(trace.notes, color))
     return "\n".join(out) + "\n"
 
 

@@ -19,7 +19,7 @@ from ..trace._anyevent import AnyEvent
 from ..trace._event import HitEvent
 from ..trace._trace import Trace
 from ._describe import Facts, counts
-from ._notes import note_text
+from ._notes import note_lines
 from ._text import esc, fit, heading, keep_tail, ms, paint, plural, took
 
 TYPE_CHECKING = False
@@ -213,7 +213,5 @@ def _footer(trace: Trace, facts: Facts, color: bool, width: int | None = None) -
             lines.extend(paint(x, "dim", color) for x in wrap(text, max(width, 20), subsequent_indent="   "))
         else:
             lines.append(paint(text, "dim", color))
-    for note in trace.notes:
-        code = esc(str(note.get("code", "")))
-        lines.append(paint("note [%s]: " % code, "warn", color) + esc(note_text(note)))
+    lines.extend(note_lines(trace.notes, color))
     return lines

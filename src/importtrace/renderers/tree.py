@@ -15,6 +15,7 @@ from ..filters._structure import node_children
 from ..trace._anyevent import AnyEvent
 from ..trace._trace import Trace
 from ._describe import Facts, Parts
+from ._notes import note_lines
 from ._text import EXTRA, PATH, TEXT, esc, fit, heading, ms, paint, plural
 from .timeline import _wrap
 
@@ -47,6 +48,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
     lines = list(_walk(trace, facts))
     if not lines:
         out.append("(no loads)")
+        out.extend(note_lines(trace.notes, color))
         return "\n".join(out) + "\n"
     out.append(paint("%*s %*s  module" % (_COL, "self", _COL, "cumul"), "dim", color))
     for e, guide, inner, more in lines:
@@ -77,6 +79,7 @@ def render(trace: Trace, options: dict[str, Any]) -> str:
         if explainer is not None:
             lead = " " * (2 * _COL + 3) + inner + ("|   " if more else "    ")
             out.extend(_tree_notes(explainer, trace, e, lead, width, color))
+    out.extend(note_lines(trace.notes, color))
     return "\n".join(out) + "\n"
 
 
