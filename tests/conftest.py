@@ -7,6 +7,7 @@ import builtins
 import importlib
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,12 @@ import pytest
 import importtrace
 from importtrace import record
 from importtrace.record import _session
+
+# A suite started with SIGINT ignored (`pytest &` from a script: the shell ignores it for background
+# commands) passes that on to every program it starts, and the tests of Ctrl-C would see programs that
+# cannot be interrupted, traced or not: give the programs the default a terminal gives them.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 pytest_plugins = ["pytester"]
 
